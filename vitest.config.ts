@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Network tests bind real ports; two cores, so keep parallelism modest.
+    maxWorkers: 2,
+    pool: 'forks'
+  }
+})
