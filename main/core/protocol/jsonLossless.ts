@@ -1,0 +1,265 @@
+/**
+ * JSON.parse semantics, except that integer literals outside ±(2^53−1) become bigint: SyncEvent
+ * `ts` values are nanoseconds (≈1.8e18) and must survive parsing exactly (events.md §1).
+ *
+ * Hand-written because Node 20's JSON.parse gives no access to a number's source text; a
+ * single-pass charCode scanner is within a small factor of JSON.parse on event-sized inputs
+ * (see bench), far below the cost of the Ed25519 verification that follows it.
+ */
+import { err, ok, type Result } from '../result'
+
+export const DEFAULT_MAX_JSON_BYTES = 16 * 1024 * 1024
+export const DEFAULT_MAX_JSON_DEPTH = 64
+
+export interface ParseJsonOptions {
+  /** Reject inputs larger than this many UTF-8 bytes (default 16 MiB). */
+  maxBytes?: number
+  /** Reject nesting deeper than this (default 64); protects the stack. */
+  maxDepth?: number
+}
+
+class JsonSyntaxError extends Error {}
+
+const utf8 = new TextDecoder('utf-8') // invalid UTF-8 → U+FFFD, as Go's decoder does
+
+/** Size check without encoding the whole string when the answer is obvious. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
+}
+
+export function exceedsBytes(text: string | Uint8Array, maxBytes: number): boolean {
+  if (typeof text !== 'string') return text.byteLength > maxBytes
+  if (text.length > maxBytes) return true
+  if (text.length * 3 <= maxBytes) return false
+  return utf8Length(text) > maxBytes
+}
+
+export function parseJsonLossless(input: string | Uint8Array, options: ParseJsonOptions = {}): Result<unknown> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
+  if (exceedsBytes(input, maxBytes)) return err('too_large', `JSON larger than ${maxBytes} bytes`)
+  const text = typeof input === 'string' ? input : utf8.decode(input)
+  const parser = new Parser(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH)
+  try {
+    parser.skipWs()
+    const value = parser.value(0)
+    parser.skipWs()
+    if (parser.pos !== text.length) parser.fail('unexpected data after the JSON value')
+    return ok(value)
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return err('malformed_json', e.message)
+    if (e instanceof RangeError) return err('malformed_json', 'nesting too deep')
+    throw e
+  }
+}
+
+class Parser {
+  pos = 0
+  constructor(
+    readonly text: string,
+    readonly maxDepth: number
+  ) {}
+
+  fail(what: string): never {
+    throw new JsonSyntaxError(`${what} at offset ${this.pos}`)
+  }
+
+  skipWs(): void {
+    const t = this.text
+    let p = this.pos
+    for (;;) {
+      const c = t.charCodeAt(p)
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++
+      else break
+    }
+    this.pos = p
+  }
+
+  value(depth: number): unknown {
+    const c = this.text.charCodeAt(this.pos)
+    switch (c) {
+      case 0x7b: return this.object(depth + 1)
+      case 0x5b: return this.array(depth + 1)
+      case 0x22: return this.string()
+      case 0x74: return this.literal('true', true)
+      case 0x66: return this.literal('false', false)
+      case 0x6e: return this.literal('null', null)
+      default:
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number()
+        return this.fail(Number.isNaN(c) ? 'unexpected end of JSON' : `unexpected character ${JSON.stringify(this.text[this.pos])}`)
+    }
+  }
+
+  literal<T>(word: string, v: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail('invalid literal')
+    this.pos += word.length
+    return v
+  }
+
+  object(depth: number): Record<string, unknown> {
+    if (depth > this.maxDepth) this.fail('nesting too deep')
+    const t = this.text
+    const out: Record<string, unknown> = {}
+    this.pos++
+    this.skipWs()
+    if (t.charCodeAt(this.pos) === 0x7d) {
+      this.pos++
+      return out
+    }
+    for (;;) {
+      if (t.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
+      const key = this.string()
+      this.skipWs()
+      if (t.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
+      this.pos++
+      this.skipWs()
+      const v = this.value(depth)
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
+      else out[key] = v
+      this.skipWs()
+      const c = t.charCodeAt(this.pos)
+      if (c === 0x2c) {
+        this.pos++
+        this.skipWs()
+      } else if (c === 0x7d) {
+        this.pos++
+        return out
+      } else this.fail("expected ',' or '}'")
+    }
+  }
+
+  array(depth: number): unknown[] {
+    if (depth > this.maxDepth) this.fail('nesting too deep')
+    const t = this.text
+    const out: unknown[] = []
+    this.pos++
+    this.skipWs()
+    if (t.charCodeAt(this.pos) === 0x5d) {
+      this.pos++
+      return out
+    }
+    for (;;) {
+      out.push(this.value(depth))
+      this.skipWs()
+      const c = t.charCodeAt(this.pos)
+      if (c === 0x2c) {
+        this.pos++
+        this.skipWs()
+      } else if (c === 0x5d) {
+        this.pos++
+        return out
+      } else this.fail("expected ',' or ']'")
+    }
+  }
+
+  string(): string {
+    const t = this.text
+    const start = ++this.pos
+    let p = start
+    // Fast path: no escapes, copy a slice.
+    for (;;) {
+      const c = t.charCodeAt(p)
+      if (c === 0x22) {
+        this.pos = p + 1
+        return t.slice(start, p)
+      }
+      if (c === 0x5c) break
+      if (c < 0x20 || Number.isNaN(c)) {
+        this.pos = p
+        this.fail(Number.isNaN(c) ? 'unterminated string' : 'control character in string')
+      }
+      p++
+    }
+    let out = t.slice(start, p)
+    for (;;) {
+      const c = t.charCodeAt(p)
+      if (c === 0x22) {
+        this.pos = p + 1
+        return out
+      }
+      if (Number.isNaN(c) || c < 0x20) {
+        this.pos = p
+        this.fail(Number.isNaN(c) ? 'unterminated string' : 'control character in string')
+      }
+      if (c !== 0x5c) {
+        const runStart = p
+        while (p < t.length) {
+          const d = t.charCodeAt(p)
+          if (d === 0x22 || d === 0x5c || d < 0x20) break
+          p++
+        }
+        out += t.slice(runStart, p)
+        continue
+      }
+      const e = t.charCodeAt(p + 1)
+      switch (e) {
+        case 0x22: out += '"'; break
+        case 0x5c: out += '\\'; break
+        case 0x2f: out += '/'; break
+        case 0x62: out += '\b'; break
+        case 0x66: out += '\f'; break
+        case 0x6e: out += '\n'; break
+        case 0x72: out += '\r'; break
+        case 0x74: out += '\t'; break
+        case 0x75: {
+          const hex = t.slice(p + 2, p + 6)
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+            this.pos = p
+            this.fail('bad \\u escape')
+          }
+          out += String.fromCharCode(parseInt(hex, 16))
+          p += 4
+          break
+        }
+        default:
+          this.pos = p
+          this.fail('bad escape')
+      }
+      p += 2
+    }
+  }
+
+  number(): number | bigint {
+    const t = this.text
+    const start = this.pos
+    let p = start
+    if (t.charCodeAt(p) === 0x2d) p++
+    const intStart = p
+    let c = t.charCodeAt(p)
+    if (c === 0x30) p++
+    else if (c >= 0x31 && c <= 0x39) {
+      do p++
+      while ((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39)
+    } else {
+      this.pos = p
+      this.fail('bad number')
+    }
+    const intDigits = p - intStart
+    let integral = true
+    if (t.charCodeAt(p) === 0x2e) {
+      integral = false
+      p++
+      if (!((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39)) {
+        this.pos = p
+        this.fail('bad fraction')
+      }
+      while ((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39) p++
+    }
+    c = t.charCodeAt(p)
+    if (c === 0x65 || c === 0x45) {
+      integral = false
+      p++
+      c = t.charCodeAt(p)
+      if (c === 0x2b || c === 0x2d) p++
+      if (!((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39)) {
+        this.pos = p
+        this.fail('bad exponent')
+      }
+      while ((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39) p++
+    }
+    this.pos = p
+    const literal = t.slice(start, p)
+    if (!integral || intDigits <= 15) return Number(literal)
+    const big = BigInt(literal)
+    return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
+  }
+}

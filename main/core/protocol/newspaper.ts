@@ -1,0 +1,172 @@
+/**
+ * Newspapers (newspaper.md): `{"From","Status","Signature"}` on nara/newspaper/{name}, the
+ * signature being Ed25519 over the exact bytes of the Status value. Senders serialise Status
+ * once and splice those bytes into the envelope; receivers verify over the raw bytes found
+ * in the payload, never over a re-serialisation.
+ */
+import type { NaraStatus } from './types'
+import { goQuote } from './gojson'
+import { encodeStatus, decodeStatusValue } from './status'
+import { catchDecode, fail, fields, object, parseOrValue, shape, str } from './codec-fields'
+import { ed25519Verify, parsePublicKey, decodeBase64Strict, type Signer } from './crypto'
+import { VALID, invalid, type Verdict } from './codec-verdict'
+import { err, ok, type Result } from '../result'
+
+export { encodeStatus } from './status'
+
+/** Full howdy-sized statuses with big observation maps stay well below this. */
+export const MAX_NEWSPAPER_BYTES = 1024 * 1024
+
+export interface BuiltNewspaper {
+  /** The MQTT payload. */
+  payload: string
+  /** The exact signed bytes, as they appear inside `payload`. */
+  statusJson: string
+  signature: string
+}
+
+export function encodeNewspaperEnvelope(from: string, statusJson: string, signature: string): string {
+  return `{"From":${goQuote(from)},"Status":${statusJson},"Signature":${goQuote(signature)}}`
+}
+
+export function buildNewspaper(name: string, status: NaraStatus, signer: Signer): BuiltNewspaper {
+  const statusJson = encodeStatus(status)
+  const signature = signer.signBase64(statusJson)
+  return { payload: encodeNewspaperEnvelope(name, statusJson, signature), statusJson, signature }
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw member extraction
+
+const WS = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+/** Index just past the string starting at `p` (which holds the opening quote). */
+function skipString(b: Uint8Array, p: number): number {
+  for (let i = p + 1; i < b.length; i++) {
+    const c = b[i]
+    if (c === 0x5c) i++
+    else if (c === 0x22) return i + 1
+  }
+  return fail('malformed_json', 'unterminated string')
+}
+
+/** Index just past the JSON value starting at `p` (structure only; full validation happens elsewhere). */
+function skipValue(b: Uint8Array, p: number): number {
+  const c = b[p]
+  if (c === 0x22) return skipString(b, p)
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0
+    for (let i = p; i < b.length; i++) {
+      const d = b[i]
+      if (d === 0x22) i = skipString(b, i) - 1
+      else if (d === 0x7b || d === 0x5b) depth++
+      else if (d === 0x7d || d === 0x5d) {
+        depth--
+        if (depth === 0) return i + 1
+      }
+    }
+    return fail('malformed_json', 'unterminated value')
+  }
+  let i = p
+  while (i < b.length && !WS(b[i]) && b[i] !== 0x2c && b[i] !== 0x7d && b[i] !== 0x5d) i++
+  if (i === p) fail('malformed_json', 'missing value')
+  return i
+}
+
+const foldKey = (k: string): string => k.toLowerCase().replace(/\u017f/g, 's')
+
+/**
+ * The raw bytes of a top-level member's value, as Go's json.RawMessage would hold them
+ * (no surrounding whitespace). Keys match case-insensitively and the last match wins, as
+ * in Go's decoder.
+ */
+export function extractRawMember(payload: string | Uint8Array, member: string): Result<Buffer> {
+  const b = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+  const want = foldKey(member)
+  return catchDecode(() => {
+    let p = 0
+    const ws = (): void => {
+      while (WS(b[p])) p++
+    }
+    ws()
+    if (b[p] !== 0x7b) fail('malformed_json', 'payload is not a JSON object')
+    p++
+    let found: Buffer | null = null
+    ws()
+    if (b[p] === 0x7d) p = b.length
+    while (p < b.length) {
+      ws()
+      if (b[p] !== 0x22) fail('malformed_json', 'expected a member name')
+      const keyEnd = skipString(b, p)
+      const rawKey = b.subarray(p, keyEnd).toString('utf8')
+      const key = rawKey.includes('\\') ? (JSON.parse(rawKey) as string) : rawKey.slice(1, -1)
+      p = keyEnd
+      ws()
+      if (b[p] !== 0x3a) fail('malformed_json', "expected ':'")
+      p++
+      ws()
+      const start = p
+      p = skipValue(b, p)
+      if (key === member || foldKey(key) === want) found = b.subarray(start, p)
+      ws()
+      if (b[p] === 0x2c) {
+        p++
+        continue
+      }
+      if (b[p] === 0x7d) break
+      fail('malformed_json', "expected ',' or '}'")
+    }
+    if (!found) fail('missing_field', `no ${member} member`)
+    return Buffer.from(found)
+  })
+}
+
+// ---------------------------------------------------------------------------------------
+// Receiving
+
+export interface DecodedNewspaper {
+  /** The envelope's From (Go receivers trust the topic instead). */
+  from: string
+  status: NaraStatus
+  /** The exact bytes of the Status value in the payload: what the signature covers. */
+  statusRaw: Buffer
+  signature: string
+}
+
+const ENVELOPE = shape(['From', 'Status', 'Signature'])
+
+export function decodeNewspaper(payload: string | Uint8Array, options: { maxBytes?: number } = {}): Result<DecodedNewspaper> {
+  const decoded = catchDecode(() => {
+    const f = fields(object(parseOrValue(payload, { maxBytes: options.maxBytes ?? MAX_NEWSPAPER_BYTES }), 'newspaper'), ENVELOPE)
+    if (f.Status === undefined || f.Status === null) fail('missing_field', 'newspaper has no Status')
+    return { from: str(f.From, 'From'), status: decodeStatusValue(f.Status), signature: str(f.Signature, 'Signature') }
+  })
+  if (!decoded.ok) return decoded
+  const raw = extractRawMember(payload, 'Status')
+  if (!raw.ok) return raw
+  return ok({ ...decoded.value, statusRaw: raw.value })
+}
+
+/**
+ * Signature check over the raw Status bytes. Key: Status.PublicKey when present (a malformed
+ * one fails, as the reference drops such newspapers), else the caller's known key.
+ */
+export function verifyNewspaper(n: DecodedNewspaper, knownPublicKey?: Uint8Array | null): Verdict {
+  let key: Uint8Array | null | undefined = knownPublicKey
+  if (n.status.PublicKey) {
+    key = parsePublicKey(n.status.PublicKey)
+    if (!key) return invalid('bad public key')
+  }
+  if (!n.signature) return invalid('unsigned')
+  if (!key) return invalid('no public key')
+  const sig = decodeBase64Strict(n.signature)
+  if (!sig || sig.length !== 64) return invalid('bad signature encoding')
+  return ed25519Verify(key, n.statusRaw, sig) ? VALID : invalid('bad signature')
+}
+
+/** Decode + verify in one go, for callers that only want a verdict. */
+export function checkNewspaper(payload: string | Uint8Array, knownPublicKey?: Uint8Array | null): Result<{ newspaper: DecodedNewspaper; verdict: Verdict }> {
+  const d = decodeNewspaper(payload)
+  if (!d.ok) return err(d.error.code, d.error.reason)
+  return ok({ newspaper: d.value, verdict: verifyNewspaper(d.value, knownPublicKey) })
+}
