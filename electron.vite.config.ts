@@ -14,7 +14,9 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      lib: { entry: resolve(__dirname, 'preload/index.ts') }
+      lib: { entry: resolve(__dirname, 'preload/index.ts') },
+      // Sandboxed preloads cannot be ES modules: emit CommonJS as out/preload/index.cjs.
+      rollupOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } }
     }
   },
   renderer: {

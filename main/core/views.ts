@@ -1,0 +1,154 @@
+/**
+ * What the node publishes on its data plane (RFC-0910), and what every view (Svelte UI,
+ * tray, notifications, CLI) reads. Pure types and key builders: no Node or Electron imports,
+ * so the renderer can share this file.
+ *
+ * Namespace (key expressions, Zenoh semantics):
+ *   nara/local/self                   SelfView
+ *   nara/local/neighbours/{name}      NeighbourView
+ *   nara/local/newspapers/{name}      NewspaperView      (latest per nara)
+ *   nara/local/zines/{peer}           ZineExchangeView   (every exchange; latest per peer via get)
+ *   nara/local/events/{svc}           EventView          (every accepted ledger event)
+ *   nara/local/stats                  StatsView
+ *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
+ * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
+ * is percent-encoded by `keyChunk` so it can never widen a subscription.
+ */
+
+export type PeerStatus = 'ONLINE' | 'OFFLINE' | 'MISSING'
+export type Trust = 'verified' | 'unsigned' | 'bad-signature' | 'unknown-key'
+export type NodeState = 'offline' | 'joining' | 'online' | 'leaving'
+
+export interface PersonalityView {
+  Agreeableness: number
+  Sociability: number
+  Chill: number
+}
+
+export interface AuraView {
+  primary: string
+  secondary: string
+}
+
+export interface SelfView {
+  name: string
+  id: string
+  publicKey: string
+  bonded: boolean
+  personality: PersonalityView
+  aura: AuraView
+  flair: string
+  state: NodeState
+  transport: 'mqtt' | 'gossip' | 'hybrid'
+  broker: string | null
+  meshIP: string
+  meshListen: string | null
+  startedAtMs: number
+  neighboursOnline: number
+}
+
+export interface NeighbourView {
+  name: string
+  id: string
+  publicKey: string
+  status: PeerStatus
+  /** Last evidence of life (ms). */
+  lastSeenMs: number
+  firstSeenMs: number
+  /** Start time ("first seen" on the network) in Unix seconds, 0 when unknown. */
+  startTime: number
+  restarts: number
+  uptimeSeconds: number
+  personality: PersonalityView | null
+  flair: string
+  aura: AuraView | null
+  version: string
+  chattiness: number
+  buzz: number
+  meshIP: string
+  /** How we hear about this nara. */
+  transport: 'plaza' | 'mesh' | 'both'
+  trust: Trust
+  lastPingRttMs: number | null
+  coordinates: { x: number; y: number; height: number; error: number } | null
+}
+
+export interface NewspaperView {
+  from: string
+  receivedAtMs: number
+  trust: Trust
+  /** Top-level Status keys whose value changed since the previous newspaper of this nara. */
+  changed: string[]
+  status: Record<string, unknown>
+}
+
+export type ZineVerdict = 'ok' | 'bad-signature' | 'unauthenticated' | 'error' | 'timeout'
+
+export interface ZineExchangeView {
+  peer: string
+  /** out: we started the round; in: the peer posted to us. */
+  direction: 'out' | 'in'
+  atMs: number
+  eventsIn: number
+  eventsOut: number
+  newEvents: number
+  knownEvents: number
+  badEvents: number
+  bytesIn: number
+  bytesOut: number
+  latencyMs: number
+  verdict: ZineVerdict
+  reason?: string
+}
+
+export interface EventView {
+  id: string
+  /** Nanoseconds as a decimal string (exceeds 2^53). */
+  ts: string
+  svc: string
+  emitter: string
+  trust: Trust
+  summary: string
+  json: string
+}
+
+export interface StatsView {
+  ledgerSize: number
+  ledgerByService: Record<string, number>
+  dropped: Record<string, number>
+  plazaConnected: boolean
+  meshPeers: number
+}
+
+export interface LifecycleView {
+  step: 'keychain' | 'connect' | 'hey_there' | 'howdy' | 'online' | 'leaving' | 'left' | 'error'
+  message: string
+  atMs: number
+}
+
+const UNSAFE_CHUNK = /[/*$#?%]|^@/g
+
+/** Encodes a peer name so it is exactly one literal key-expression chunk. */
+export function keyChunk(name: string): string {
+  if (name === '') return '%00'
+  return name.replace(UNSAFE_CHUNK, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+}
+
+export function chunkName(chunk: string): string {
+  if (chunk === '%00') return ''
+  return chunk.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+}
+
+export const keys = {
+  self: 'nara/local/self',
+  stats: 'nara/local/stats',
+  lifecycle: 'nara/local/lifecycle',
+  neighbour: (name: string) => `nara/local/neighbours/${keyChunk(name)}`,
+  neighbours: 'nara/local/neighbours/*',
+  newspaper: (name: string) => `nara/local/newspapers/${keyChunk(name)}`,
+  newspapers: 'nara/local/newspapers/*',
+  zine: (peer: string) => `nara/local/zines/${keyChunk(peer)}`,
+  zines: 'nara/local/zines/*',
+  event: (svc: string) => `nara/local/events/${keyChunk(svc)}`,
+  events: 'nara/local/events/*'
+} as const

@@ -1,0 +1,144 @@
+/**
+ * The one-click join, as a pure state machine: keychain → connect → hey_there echoed back by the
+ * broker → first howdy → online. Errors become sentences a person understands. If nobody answers
+ * with a howdy in time we are simply online and alone — not an error.
+ */
+import type { LifecycleView } from '../core/views'
+
+export type JoinStep = 'idle' | 'keychain' | 'connect' | 'hey_there' | 'howdy' | 'online' | 'error'
+
+export type JoinState =
+  | { step: 'idle' }
+  | { step: 'keychain' | 'connect' | 'hey_there' | 'howdy'; broker: string }
+  | { step: 'online'; broker: string; alone: boolean }
+  | { step: 'error'; broker: string; failedAt: 'keychain' | 'connect' | 'hey_there'; message: string }
+
+export type JoinEvent =
+  | { type: 'start'; broker: string }
+  | { type: 'soul-ready' }
+  | { type: 'soul-failed'; reason: string }
+  | { type: 'connected' }
+  | { type: 'connect-failed'; error: unknown }
+  | { type: 'hey-there-echoed' }
+  | { type: 'howdy-received'; from: string }
+  | { type: 'timeout' }
+  | { type: 'cancel' }
+
+/** How long each waiting step may take before the timeout event is due (ms). */
+export const JOIN_STEP_TIMEOUTS: Record<'connect' | 'hey_there' | 'howdy', number> = {
+  connect: 15_000,
+  hey_there: 10_000,
+  howdy: 20_000
+}
+
+export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
+  if (event.type === 'cancel') return { step: 'idle' }
+  if (event.type === 'start') {
+    return state.step === 'idle' || state.step === 'error' || state.step === 'online' ? { step: 'keychain', broker: event.broker } : state
+  }
+  switch (state.step) {
+    case 'keychain':
+      if (event.type === 'soul-ready') return { step: 'connect', broker: state.broker }
+      if (event.type === 'soul-failed') return { step: 'error', broker: state.broker, failedAt: 'keychain', message: event.reason }
+      return state
+    case 'connect':
+      if (event.type === 'connected') return { step: 'hey_there', broker: state.broker }
+      if (event.type === 'connect-failed') {
+        return { step: 'error', broker: state.broker, failedAt: 'connect', message: explainJoinError(event.error, state.broker) }
+      }
+      if (event.type === 'timeout') {
+        return { step: 'error', broker: state.broker, failedAt: 'connect', message: `The plaza at ${displayBroker(state.broker)} did not answer in time.` }
+      }
+      return state
+    case 'hey_there':
+      if (event.type === 'hey-there-echoed') return { step: 'howdy', broker: state.broker }
+      // A howdy can only come after others saw our hey_there: treat it as the echo too.
+      if (event.type === 'howdy-received') return { step: 'online', broker: state.broker, alone: false }
+      if (event.type === 'connect-failed') {
+        return { step: 'error', broker: state.broker, failedAt: 'hey_there', message: explainJoinError(event.error, state.broker) }
+      }
+      if (event.type === 'timeout') {
+        return {
+          step: 'error',
+          broker: state.broker,
+          failedAt: 'hey_there',
+          message: `Connected to ${displayBroker(state.broker)}, but our hello never came back. The broker may not allow us to publish on the plaza.`
+        }
+      }
+      return state
+    case 'howdy':
+      if (event.type === 'howdy-received') return { step: 'online', broker: state.broker, alone: false }
+      if (event.type === 'timeout') return { step: 'online', broker: state.broker, alone: true }
+      return state
+    case 'online':
+      if (event.type === 'howdy-received' && state.alone) return { ...state, alone: false }
+      return state
+    default:
+      return state
+  }
+}
+
+/** The progress line shown by the first-run screen and published as LifecycleView. */
+export function joinProgress(state: JoinState, atMs: number): LifecycleView | null {
+  const b = 'broker' in state ? displayBroker(state.broker) : ''
+  switch (state.step) {
+    case 'idle':
+      return null
+    case 'keychain':
+      return { step: 'keychain', message: 'Opening your soul from the keychain…', atMs }
+    case 'connect':
+      return { step: 'connect', message: `Connecting to the plaza at ${b}…`, atMs }
+    case 'hey_there':
+      return { step: 'hey_there', message: 'Saying hey_there…', atMs }
+    case 'howdy':
+      return { step: 'howdy', message: 'The plaza heard us. Waiting for a neighbour to say howdy…', atMs }
+    case 'online':
+      return { step: 'online', message: state.alone ? 'You are on the plaza. Nobody else is here yet.' : 'You are on the plaza with your neighbours.', atMs }
+    case 'error':
+      return { step: 'error', message: state.message, atMs }
+  }
+}
+
+/** Host:port of a broker URL, without credentials (never shown even if someone put them there). */
+export function displayBroker(broker: string): string {
+  try {
+    const u = new URL(broker)
+    return u.port ? `${u.hostname}:${u.port}` : u.hostname
+  } catch {
+    return 'the configured address'
+  }
+}
+
+function errorCode(e: unknown): string {
+  if (typeof e === 'object' && e !== null) {
+    const o = e as { code?: unknown; message?: unknown }
+    if (typeof o.code === 'string') return o.code
+    if (typeof o.code === 'number') return `MQTT_${o.code}`
+    if (typeof o.message === 'string') return o.message
+  }
+  return String(e)
+}
+
+/** Maps socket, TLS and MQTT CONNACK failures to plain words. */
+export function explainJoinError(e: unknown, broker: string): string {
+  const where = displayBroker(broker)
+  const code = errorCode(e)
+  const msg = e instanceof Error ? e.message : code
+  if (code === 'ECONNREFUSED') return `Can't reach the plaza at ${where}: nothing is listening there. Is the broker running, and is the port right?`
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Can't find the plaza at ${where}: that name does not resolve. Check the address and your internet connection.`
+  if (code === 'ETIMEDOUT') return `The plaza at ${where} did not answer in time. A firewall may be blocking it.`
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ENETDOWN') return `Can't reach the plaza at ${where}: this computer seems to be offline.`
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `The plaza at ${where} hung up on us. It may be restarting, or it expects a different protocol (mqtt:// vs mqtts://).`
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ssl|wrong version number/i.test(code + ' ' + msg)) {
+    return `The secure connection to ${where} failed: its certificate is not trusted or it does not speak TLS on that port.`
+  }
+  // MQTT 3.1.1 CONNACK 4/5, MQTT 5 reason codes 134/135.
+  if (code === 'MQTT_4' || code === 'MQTT_134' || /bad user ?name or password/i.test(msg)) {
+    return `The plaza at ${where} rejected the user name or password. Check them in Settings.`
+  }
+  if (code === 'MQTT_5' || code === 'MQTT_135' || /not authori[sz]ed/i.test(msg)) {
+    return `The plaza at ${where} does not let this user in. Check the user name and password in Settings.`
+  }
+  if (code === 'MQTT_3' || code === 'MQTT_136' || /server unavailable/i.test(msg)) return `The plaza at ${where} is unavailable right now. Try again later.`
+  return `Could not join the plaza at ${where}: ${msg}`
+}

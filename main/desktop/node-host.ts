@@ -1,0 +1,36 @@
+/**
+ * Settings + identity → the node's configuration (F's main/core/config.ts), and the factory that
+ * builds F's NaraNode.
+ */
+import { resolveConfig, type ConfigInput, type ConfigResult } from '../core/config'
+import type { Identity } from '../core/protocol/identity'
+import { NaraNode } from '../core/node'
+import type { DesktopNode } from './node-port'
+import type { Settings } from './settings-schema'
+
+/** The soul travels only inside this object, from main's memory to the node in the same process. */
+export function nodeConfigFor(settings: Settings, identity: Identity, mqttPassword: string | null): ConfigResult {
+  const input: ConfigInput = {
+    name: identity.name,
+    soul: identity.soulText,
+    transport: settings.transport,
+    meshIP: settings.meshIP
+  }
+  if (settings.plaza === 'embedded') input.embeddedBroker = true
+  else {
+    input.broker = settings.brokerUrl
+    if (settings.mqttUser) {
+      input.mqttUser = settings.mqttUser
+      if (mqttPassword) input.mqttPass = mqttPassword
+    }
+  }
+  // No environment: the desktop's settings are the only source (NARA_SOUL is handled by soul-store).
+  return resolveConfig(input, {})
+}
+
+export type NodeConfigOk = Extract<ConfigResult, { ok: true }>['config']
+
+/** Builds F's NaraNode with the identity main already resolved (keychain / import / native). */
+export function createNaraNode(config: NodeConfigOk, identity: Identity): DesktopNode {
+  return new NaraNode({ config, identity })
+}

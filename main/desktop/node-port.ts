@@ -1,0 +1,16 @@
+/**
+ * The slice of the node the desktop shell needs, on top of the control plane's `NodeControl`.
+ * F's `NaraNode` (main/core/node.ts) satisfies it (checked in node-host.ts).
+ */
+import type { NodeControl } from '../core/control'
+import type { LifecycleView, NeighbourView, SelfView } from '../core/views'
+
+export interface DesktopNode extends NodeControl {
+  /** Resolves the plaza and joins. */
+  start(): Promise<void>
+  /** chau + final zine, then release everything (bounded by the node itself too). */
+  stop(): Promise<void>
+  on(event: 'self', listener: (self: SelfView) => void): unknown
+  on(event: 'peer', listener: (peer: NeighbourView) => void): unknown
+  on(event: 'lifecycle', listener: (step: LifecycleView) => void): unknown
+}

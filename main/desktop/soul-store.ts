@@ -1,0 +1,111 @@
+/**
+ * Where the soul comes from at startup, and the first-run choices (derive the native soul or
+ * import a pasted one), on top of the one SecretStore interface. The soul text never leaves
+ * the main process: callers get an Identity to hand to the node, and messages for the
+ * renderer never contain it.
+ */
+import { determineIdentity, parseSoul, validateBond, type Identity } from '../core/protocol/identity'
+import { noKeychainChoices, soulAccount, type KeychainStatus, type NoKeychainChoice, type SecretStore } from './keychain'
+
+export type SoulSource = 'argument' | 'environment' | 'keychain' | 'native-unstored' | 'native-new' | 'imported'
+
+export type StartupSoul =
+  | { kind: 'ready'; identity: Identity; source: SoulSource }
+  /** The keychain works but holds no soul for this name: show the first-run screen. */
+  | { kind: 'first-run'; proposedName: string }
+  | { kind: 'no-keychain'; message: string; choices: NoKeychainChoice[] }
+  | { kind: 'invalid'; message: string }
+
+export interface SoulContext {
+  /** The nara name from settings (null before the first run). */
+  name: string | null
+  hostname: string
+  /** Hardware fingerprint, read lazily (it may run ioreg / reg). */
+  fingerprint: () => Uint8Array
+  /** --soul on the command line. */
+  argvSoul?: string | null
+  /** NARA_SOUL in the environment. */
+  envSoul?: string | null
+  /** The person chose "use this computer's native soul" when no keychain was reachable. */
+  nativeWithoutStorage?: boolean
+}
+
+/** Reads `--soul <x>` / `--soul=<x>` from argv (Electron passes its own flags too). */
+export function soulFromArgv(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--soul') return argv[i + 1] ?? null
+    if (a?.startsWith('--soul=')) return a.slice('--soul='.length)
+  }
+  return null
+}
+
+function identityFor(ctx: SoulContext, soulArg: string, nameArg = ctx.name ?? ''): Identity {
+  return determineIdentity({ nameArg, soulArg, hostname: ctx.hostname, fingerprint: ctx.fingerprint() })
+}
+
+export async function resolveStartupSoul(ctx: SoulContext, keychain: KeychainStatus): Promise<StartupSoul> {
+  const given = ctx.argvSoul ? { text: ctx.argvSoul, source: 'argument' as const } : ctx.envSoul ? { text: ctx.envSoul, source: 'environment' as const } : null
+  if (given) {
+    const identity = identityFor(ctx, given.text)
+    if (!identity.soul) {
+      const where = given.source === 'argument' ? '--soul' : 'NARA_SOUL'
+      return { kind: 'invalid', message: `The soul given in ${where} is not valid: ${identity.soulError?.reason ?? 'it could not be read'}.` }
+    }
+    return { kind: 'ready', identity, source: given.source }
+  }
+  if (!keychain.available) {
+    if (ctx.nativeWithoutStorage) return { kind: 'ready', identity: identityFor(ctx, ''), source: 'native-unstored' }
+    return { kind: 'no-keychain', ...noKeychainChoices(keychain.reason) }
+  }
+  if (ctx.name) {
+    const stored = await keychain.store.get(soulAccount(ctx.name))
+    if (stored !== null) {
+      const identity = identityFor(ctx, stored)
+      if (!identity.soul) return { kind: 'invalid', message: `The soul stored in the keychain for "${ctx.name}" is damaged: ${identity.soulError?.reason ?? 'unreadable'}.` }
+      return { kind: 'ready', identity, source: 'keychain' }
+    }
+  }
+  return { kind: 'first-run', proposedName: identityFor(ctx, '').name }
+}
+
+/** First run, one click: grow this computer's native soul for the name and keep it in the keychain. */
+export async function adoptNativeSoul(ctx: SoulContext, store: SecretStore, name: string | null): Promise<Identity> {
+  const identity = identityFor(ctx, '', name ?? '')
+  await store.set(soulAccount(identity.name), identity.soulText)
+  return identity
+}
+
+export type ImportResult = { ok: true; identity: Identity } | { ok: false; message: string; unbonded?: true }
+
+/** First run, "I already have a soul": parse, check the bond to the name, then store. */
+export async function importSoul(
+  ctx: SoulContext,
+  store: SecretStore,
+  name: string,
+  pasted: string,
+  opts: { acceptUnbonded?: boolean } = {}
+): Promise<ImportResult> {
+  const text = pasted.trim()
+  const parsed = parseSoul(text)
+  if (!parsed.ok) return { ok: false, message: `That does not look like a soul: ${parsed.error.reason}.` }
+  if (!validateBond(parsed.value, name) && !opts.acceptUnbonded) {
+    return {
+      ok: false,
+      unbonded: true,
+      message: `This soul is not bonded to the name "${name}". A soul fits only the name it was made for: enter that name, or continue anyway and your nara will show as inauthentic (👤).`
+    }
+  }
+  const identity = identityFor(ctx, text, name)
+  await store.set(soulAccount(identity.name), text)
+  return { ok: true, identity }
+}
+
+/** The stored soul, for the export dialog in main (clipboard / shown after confirmation). */
+export async function readSoulForExport(store: SecretStore, name: string): Promise<string | null> {
+  return store.get(soulAccount(name))
+}
+
+export async function forgetSoul(store: SecretStore, name: string): Promise<boolean> {
+  return store.delete(soulAccount(name))
+}
