@@ -1,0 +1,70 @@
+/**
+ * A carrier over anything MessagePort-shaped: Electron's MessagePortMain (`on('message', e)`
+ * with e.data), Node worker_threads MessagePort (`on('message', value)`), or a DOM MessagePort
+ * (`addEventListener('message', e)` + `start()`). Frames are strings; anything else that arrives
+ * is counted and ignored. Browser-safe.
+ */
+import { CarrierCore, type Carrier } from './carrier'
+
+export interface PortLike {
+  postMessage(message: unknown): void
+  on?(event: 'message' | 'close', listener: (value: unknown) => void): unknown
+  off?(event: 'message' | 'close', listener: (value: unknown) => void): unknown
+  addEventListener?(event: 'message' | 'close', listener: (value: unknown) => void): void
+  removeEventListener?(event: 'message' | 'close', listener: (value: unknown) => void): void
+  start?(): void
+  close?(): void
+}
+
+export interface PortCarrier extends Carrier<string> {
+  readonly stats: { badFrames: number; oversized: number }
+}
+
+export function messagePortCarrier(port: PortLike, opts: { maxFrameBytes?: number } = {}): PortCarrier {
+  const maxFrame = opts.maxFrameBytes ?? 4 * 1024 * 1024
+  const stats = { badFrames: 0, oversized: 0 }
+  const onMessage = (value: unknown): void => {
+    const data = typeof value === 'string' ? value : (value as { data?: unknown } | null)?.data
+    if (typeof data !== 'string') {
+      stats.badFrames++
+      return
+    }
+    if (data.length > maxFrame) {
+      stats.oversized++
+      return
+    }
+    core.deliver(data)
+  }
+  const onPortClose = (): void => {
+    detach()
+    core.markClosed()
+  }
+  const detach = (): void => {
+    if (port.off) {
+      port.off('message', onMessage)
+      port.off('close', onPortClose)
+    } else if (port.removeEventListener) {
+      port.removeEventListener('message', onMessage)
+      port.removeEventListener('close', onPortClose)
+    }
+  }
+  const core = new CarrierCore<string>(
+    (frame) => {
+      if (frame.length > maxFrame) throw new RangeError('frame too large')
+      port.postMessage(frame)
+    },
+    () => {
+      detach()
+      port.close?.()
+    }
+  )
+  if (port.on) {
+    port.on('message', onMessage)
+    port.on('close', onPortClose)
+  } else if (port.addEventListener) {
+    port.addEventListener('message', onMessage)
+    port.addEventListener('close', onPortClose)
+  } else throw new TypeError('not a MessagePort: needs on() or addEventListener()')
+  port.start?.()
+  return Object.assign(core, { stats })
+}
