@@ -1,0 +1,53 @@
+/**
+ * Child process for the memory suite: fills one ledger with N realistic events decoded
+ * from JSON text (so every string is a fresh heap string, as off the wire), keeps adding
+ * 5% more so pruning has run, then reports RSS/heap after a full GC as one JSON line.
+ *
+ *   node --expose-gc --import tsx bench/memory-child.ts <N>     (N = 0: empty baseline)
+ */
+import { seededRandom } from '../main/core/clock'
+import { Ledger } from '../main/core/ledger/ledger'
+import { decodeEvent } from '../main/core/protocol/events'
+import { naraNames, realisticEventTexts } from './support/events'
+
+const n = Number(process.argv[2] ?? '0')
+if (!Number.isSafeInteger(n) || n < 0) {
+  console.error('usage: memory-child.ts <events>')
+  process.exit(2)
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+const collect = (): void => {
+  for (let i = 0; i < 3; i++) gc?.()
+}
+
+const rnd = seededRandom(42)
+const names = naraNames(1500, rnd)
+const ledger = new Ledger({ capacity: Math.max(n, 1) })
+let added = 0
+let decoded = 0
+if (n > 0) {
+  const texts = realisticEventTexts(names, rnd)
+  const target = Math.ceil(n * 1.05)
+  while (decoded < target * 3 && added < target) {
+    const text = texts.next().value as string
+    const r = decodeEvent(text)
+    decoded++
+    if (r.ok && ledger.add(r.value) === 'added') added++
+  }
+}
+collect()
+const mem = process.memoryUsage()
+process.stdout.write(
+  JSON.stringify({
+    events: n,
+    stored: ledger.size,
+    added,
+    decoded,
+    rssBytes: mem.rss,
+    heapUsedBytes: mem.heapUsed,
+    externalBytes: mem.external,
+    gc: gc !== undefined,
+    counts: ledger.countsByService()
+  }) + '\n'
+)

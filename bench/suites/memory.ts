@@ -1,0 +1,69 @@
+/**
+ * Ledger memory: RSS and heap after filling a ledger with 20k / 80k / 320k realistic
+ * events, each in a fresh child process so numbers are not polluted by other suites.
+ * Goal: the hog profile (320k events) fits in 512 MB RSS. Baseline: an empty child.
+ */
+import { execFile } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { BenchResult } from '../types'
+
+export const name = 'ledger-memory'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const SIZES = [20_000, 80_000, 320_000]
+const RSS_GOAL_MB = 512
+const MB = 1024 * 1024
+
+interface ChildReport {
+  events: number
+  stored: number
+  rssBytes: number
+  heapUsedBytes: number
+}
+
+function measure(events: number): Promise<ChildReport> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'bench/memory-child.ts', String(events)],
+      { cwd: root, maxBuffer: 1024 * 1024, timeout: 300_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`memory child ${events} failed: ${stderr || error.message}`))
+        try {
+          resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport)
+        } catch {
+          reject(new Error(`memory child ${events} printed no report: ${stdout}`))
+        }
+      }
+    )
+  })
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const empty = await measure(0)
+  const baseline = { metric: 'empty child RSS', value: empty.rssBytes / MB, unit: 'MB' }
+  const results: BenchResult[] = []
+  for (const n of SIZES) {
+    const r = await measure(n)
+    const rssMb = r.rssBytes / MB
+    const isGoal = n === 320_000
+    results.push({
+      suite: name,
+      metric: `RSS with ${n / 1000}k events`,
+      value: rssMb,
+      unit: 'MB',
+      baseline,
+      ratio: rssMb / baseline.value,
+      ...(isGoal ? { goal: `≤ ${RSS_GOAL_MB} MB RSS`, goalMet: rssMb <= RSS_GOAL_MB } : {})
+    })
+    results.push({ suite: name, metric: `heapUsed with ${n / 1000}k events`, value: r.heapUsedBytes / MB, unit: 'MB' })
+    results.push({
+      suite: name,
+      metric: `heap per stored event (${n / 1000}k)`,
+      value: (r.heapUsedBytes - empty.heapUsedBytes) / r.stored,
+      unit: 'B/event'
+    })
+  }
+  return results
+}
