@@ -1,0 +1,185 @@
+/**
+ * What this node knows about each peer: its last reported status (merged as Go's
+ * `setValuesFrom`), identity (key, ID, mesh IP), our own observation of it (presence.md §1),
+ * how we hear about it and how far we trust what it signs.
+ */
+import type { NaraObservation, NaraStatus } from '../protocol/types'
+import { parsePublicKey } from '../protocol/crypto'
+import type { Trust } from '../views'
+
+export interface NeighbourRecord {
+  name: string
+  status: NaraStatus | null
+  publicKey: string
+  id: string
+  meshIP: string
+  meshEnabled: boolean
+  /** Our own observation (times in seconds). */
+  observation: NaraObservation
+  trust: Trust
+  /** Trust from the newspaper path wins over hey_there/howdy once a newspaper arrived. */
+  trustFromNewspaper: boolean
+  firstSeenMs: number
+  lastSeenMs: number
+  viaPlaza: boolean
+  viaMesh: boolean
+}
+
+export interface IdentityHint {
+  publicKey?: string | undefined
+  meshIP?: string | undefined
+  id?: string | undefined
+}
+
+export class Neighbourhood {
+  private readonly records = new Map<string, NeighbourRecord>()
+  private readonly keyCache = new Map<string, { b64: string; key: Buffer | null }>()
+  private readonly idIndex = new Map<string, string>()
+
+  constructor(private readonly selfName: string) {}
+
+  get size(): number {
+    return this.records.size
+  }
+
+  get(name: string): NeighbourRecord | undefined {
+    return this.records.get(name)
+  }
+
+  all(): NeighbourRecord[] {
+    return [...this.records.values()]
+  }
+
+  names(): string[] {
+    return [...this.records.keys()]
+  }
+
+  nameForId(id: string): string | undefined {
+    return this.idIndex.get(id)
+  }
+
+  ensure(name: string, nowMs: number): NeighbourRecord {
+    let r = this.records.get(name)
+    if (!r) {
+      r = {
+        name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
+        trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, viaPlaza: false, viaMesh: false
+      }
+      this.records.set(name, r)
+    }
+    return r
+  }
+
+  /** Parsed public key for a name (cached), or null when unknown/malformed. */
+  keyOf(name: string): Buffer | null {
+    const r = this.records.get(name)
+    if (!r || !r.publicKey) return null
+    const cached = this.keyCache.get(name)
+    if (cached && cached.b64 === r.publicKey) return cached.key
+    const key = parsePublicKey(r.publicKey)
+    this.keyCache.set(name, { b64: r.publicKey, key })
+    return key
+  }
+
+  keyOfId(id: string): Buffer | null {
+    const name = this.idIndex.get(id)
+    return name === undefined ? null : this.keyOf(name)
+  }
+
+  /** 'overwrite' (MQTT hey_there, howdy neighbours) or 'fill' (zine hey-there: only empty fields). */
+  importIdentity(name: string, hint: IdentityHint, nowMs: number, mode: 'overwrite' | 'fill'): NeighbourRecord {
+    const r = this.ensure(name, nowMs)
+    const take = (cur: string, next: string | undefined): string =>
+      next ? (mode === 'overwrite' || cur === '' ? next : cur) : cur
+    r.publicKey = take(r.publicKey, hint.publicKey)
+    const mesh = take(r.meshIP, hint.meshIP)
+    if (mesh !== r.meshIP) {
+      r.meshIP = mesh
+      r.meshEnabled = mesh !== ''
+    }
+    const id = take(r.id, hint.id)
+    if (id && id !== r.id) r.id = id
+    if (r.id) this.idIndex.set(r.id, name)
+    return r
+  }
+
+  /** Go `setValuesFrom` merge rules (newspaper.md §5). */
+  mergeStatus(name: string, s: NaraStatus, nowMs: number): NeighbourRecord {
+    const r = this.ensure(name, nowMs)
+    const prev = r.status
+    const merged: NaraStatus = prev ? { ...prev } : { ...s, Observations: null }
+    merged.LicensePlate = s.LicensePlate
+    merged.Trend = s.Trend
+    merged.TrendEmoji = s.TrendEmoji
+    merged.Personality = s.Personality
+    merged.Chattiness = s.Chattiness
+    merged.Buzz = s.Buzz
+    merged.MeshEnabled = s.MeshEnabled
+    merged.MeshIP = s.MeshIP
+    if (s.Flair) merged.Flair = s.Flair
+    if (s.Version) merged.Version = s.Version
+    if (s.PublicUrl) merged.PublicUrl = s.PublicUrl
+    if (s.PublicKey) merged.PublicKey = s.PublicKey
+    if (s.ID) merged.ID = s.ID
+    if (s.memory_mode) merged.memory_mode = s.memory_mode
+    if (s.transport_mode) merged.transport_mode = s.transport_mode
+    if (Object.values(s.HostStats).some((v) => v !== 0)) merged.HostStats = s.HostStats
+    if (s.Aura.primary) merged.Aura = s.Aura
+    if (s.memory_budget_mb) merged.memory_budget_mb = s.memory_budget_mb
+    if (s.memory_max_events) merged.memory_max_events = s.memory_max_events
+    if (s.coordinates) merged.coordinates = s.coordinates
+    if (s.Observations) merged.Observations = { ...(prev?.Observations ?? {}), ...s.Observations }
+    r.status = merged
+    r.meshIP = merged.MeshIP
+    r.meshEnabled = merged.MeshEnabled
+    if (merged.PublicKey) r.publicKey = merged.PublicKey
+    if (merged.ID) {
+      r.id = merged.ID
+      this.idIndex.set(r.id, name)
+    }
+    return r
+  }
+
+  /**
+   * Direct evidence of life at `tSec` (presence.md §5.1). Returns what Go would note: a first
+   * sighting and/or a restart (any non-ONLINE → seen transition). Unknown names are imported
+   * only when the evidence is recent or while booting.
+   */
+  recordSeen(name: string, tSec: number, nowMs: number, booting: boolean): { firstSeen: boolean; restart: boolean } | null {
+    const nowSec = Math.floor(nowMs / 1000)
+    const t = tSec > 0 ? tSec : nowSec
+    const recent = nowSec - t < 300
+    if (name === this.selfName) return null
+    if (!this.records.has(name) && !recent && !booting) return null
+    const r = this.ensure(name, nowMs)
+    const o = r.observation
+    const firstSeen = !o.online && !booting
+    if (firstSeen && !o.start_time) o.start_time = t
+    const restart = !!o.online && o.online !== 'ONLINE'
+    if (restart) {
+      o.last_restart = t
+      o.restarts = (o.restarts ?? 0) + 1
+    }
+    if (recent) o.online = 'ONLINE'
+    o.last_seen = t
+    r.lastSeenMs = Math.max(r.lastSeenMs, t * 1000)
+    return { firstSeen, restart }
+  }
+
+  markOffline(name: string, nowMs: number): NeighbourRecord {
+    const r = this.ensure(name, nowMs)
+    r.observation.online = 'OFFLINE'
+    r.observation.last_seen = Math.floor(nowMs / 1000)
+    return r
+  }
+
+  /** Merge a howdy sender's observation of a neighbour into ours (presence.md §3.4). */
+  mergeObservation(name: string, theirs: NaraObservation, nowMs: number): void {
+    const o = this.ensure(name, nowMs).observation
+    if (!o.start_time && theirs.start_time) o.start_time = theirs.start_time
+    if ((theirs.last_seen ?? 0) > (o.last_seen ?? 0)) o.last_seen = theirs.last_seen
+    if ((theirs.restarts ?? 0) > (o.restarts ?? 0)) o.restarts = theirs.restarts
+    if ((theirs.last_restart ?? 0) > (o.last_restart ?? 0)) o.last_restart = theirs.last_restart
+    if (!o.online && theirs.online) o.online = theirs.online
+  }
+}

@@ -1,0 +1,37 @@
+/** Real NaraNodes for tests: fast timings, deterministic identities, always cleaned up. */
+import { determineIdentity, type Identity } from '../../main/core/protocol/identity'
+import { sha256 } from '../../main/core/protocol/crypto'
+import { resolveConfig, type ConfigInput, type Timings } from '../../main/core/config'
+import { NaraNode, type NaraNodeOptions } from '../../main/core/node'
+
+export const FAST_TIMINGS: Partial<Timings> = {
+  heyThereJitterMs: 30,
+  heyThereMinIntervalMs: 200,
+  howdyJitterMs: 150,
+  reconnect: { minMs: 50, spanSteps: 3, stepMs: 50 },
+  tickMs: 50
+}
+
+export function testIdentity(name: string): Identity {
+  return determineIdentity({ nameArg: name, soulArg: '', hostname: 'test-host', fingerprint: sha256(`fingerprint:${name}`) })
+}
+
+export function makeNode(name: string, broker: string, extra: Partial<ConfigInput> = {}, opts: Partial<NaraNodeOptions> = {}): NaraNode {
+  const c = resolveConfig({ broker, transport: 'mqtt', ...extra, timings: { ...FAST_TIMINGS, ...(extra.timings ?? {}) } }, {})
+  if (!c.ok) throw new Error(c.errors.join('; '))
+  return new NaraNode({ config: c.config, identity: testIdentity(name), ...opts })
+}
+
+/** Polls until `check` passes or the deadline expires (real sockets need real time). */
+export async function eventually(check: () => void, timeoutMs = 5000, stepMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      check()
+      return
+    } catch (e) {
+      if (Date.now() > deadline) throw e
+      await new Promise((r) => setTimeout(r, stepMs))
+    }
+  }
+}
