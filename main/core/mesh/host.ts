@@ -1,0 +1,84 @@
+/**
+ * What the mesh needs from the node around it. The node (NaraNode) implements these with its
+ * neighbourhood, presence and ledger; `PeerBook` is a self-contained implementation for a
+ * mesh-only node and for tests. Keeping the seam narrow lets the transport stay opinion-free.
+ */
+import type { Clock, Random } from '../clock'
+import type { Signer } from '../protocol/crypto'
+import type { SyncEvent } from '../protocol/types'
+import type { Trust, ZineExchangeView } from '../views'
+import type { Ledger } from '../ledger/ledger'
+
+export type TransportMode = 'mqtt' | 'gossip' | 'hybrid'
+
+export interface MeshSelf {
+  readonly name: string
+  readonly id: string
+  readonly signer: Signer
+}
+
+/** The subset of the ledger (E's `Ledger`) the mesh reads and writes. */
+export type MeshLedger = Pick<Ledger, 'add' | 'has' | 'since' | 'all' | 'query' | 'recent' | 'page' | 'hasNewerHeyThere'>
+
+export interface LearnedPeer {
+  name: string
+  /** Base64 public key, '' when unknown. */
+  publicKey: string
+  meshIP: string
+}
+
+/** The node's view of other naras, as far as the mesh is concerned. */
+export interface MeshDirectory {
+  publicKeyOf(name: string): Uint8Array | null
+  meshIPOf(name: string): string | null
+  /** Names whose own observation is ONLINE and that have a mesh IP (gossip targets). */
+  onlineMeshPeers(): string[]
+  isKnown(name: string): boolean
+  /**
+   * Imports a peer learned from the mesh. For a known peer only empty key/IP are filled
+   * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP.
+   */
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void
+  /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
+  recordOnline(name: string, tSeconds: number): void
+  /** A chau merged from a zine (presence.md §4.3). */
+  markOffline(name: string): void
+  isOnline(name: string): boolean
+}
+
+export interface MergedEvent {
+  event: SyncEvent
+  trust: Trust
+  result: 'added' | 'duplicate' | 'rejected'
+}
+
+export function storeEvent(host: MeshHost, event: SyncEvent, trust: Trust): 'added' | 'duplicate' | 'rejected' {
+  return host.store ? host.store(event, trust) : host.ledger.add(event)
+}
+
+export type MergeSource = 'zine' | 'dm' | 'sync' | 'discovery'
+
+export interface MeshHost {
+  readonly self: MeshSelf
+  readonly clock: Clock
+  readonly random: Random
+  readonly ledger: MeshLedger
+  readonly directory: MeshDirectory
+  /** Our advertised mesh IP ("" when none); may carry ":port" in test mode. */
+  meshIP(): string
+  /** 0–100; drives the gossip interval. */
+  chattiness(): number
+  /** True while own uptime < 120 s (presence.md §1). */
+  isBooting(): boolean
+  /**
+   * Stores one event that arrived over the mesh (with its signature verdict); default:
+   * `ledger.add`. The full node routes it through its projection and event views.
+   */
+  store?(event: SyncEvent, trust: Trust): 'added' | 'duplicate' | 'rejected'
+  /** Called after events from the mesh were offered to the ledger (for projections/views). */
+  onMerged?(events: readonly MergedEvent[], source: MergeSource, peer: string): void
+  /** Called for every zine exchange, both directions. */
+  onExchange?(view: ZineExchangeView): void
+  /** Optional Vivaldi coordinates for GET /coordinates. */
+  coordinates?(): { x: number; y: number; height: number; error: number } | null
+}

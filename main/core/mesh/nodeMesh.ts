@@ -1,0 +1,103 @@
+/**
+ * Plugs the mesh into a NaraNode (its `MeshAttachment` seam): the node's neighbourhood is the
+ * directory, its ledger/projection/event views store what arrives, and exchanges are reported
+ * through `node.emitZine`. On leave, the chau the node just stored rides one last bounded round.
+ */
+import type { NaraNode, MeshAttachment } from '../node'
+import type { SyncEventOf } from '../protocol/types'
+import type { MeshDirectory, MeshHost, TransportMode } from './host'
+import { Mesh, type MeshConfig } from './mesh'
+import type { HostPort } from './address'
+
+export interface NodeMeshOptions {
+  listen: HostPort
+  transport: TransportMode
+  scanCidr?: string
+  /** Bound on the final (farewell) round. */
+  farewellTimeoutMs?: number
+  config?: Partial<MeshConfig>
+}
+
+function directoryFor(node: NaraNode): MeshDirectory {
+  const hood = node.neighbourhood
+  const online = (name: string): boolean => {
+    const r = hood.get(name)
+    return !!r && node.peerStatus(r) === 'ONLINE'
+  }
+  return {
+    publicKeyOf: (name) => hood.keyOf(name),
+    meshIPOf: (name) => hood.get(name)?.meshIP || null,
+    onlineMeshPeers: () => hood.all().filter((r) => r.meshIP !== '' && node.peerStatus(r) === 'ONLINE').map((r) => r.name),
+    isKnown: (name) => !!hood.get(name),
+    learn: (peer, opts) => {
+      if (peer.name === node.identity.name || peer.name === '') return
+      const r = hood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, node.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
+      r.viaMesh = true
+    },
+    recordOnline: (name, tSeconds) => {
+      if (name !== node.identity.name) node.recordMeshSighting(name, tSeconds)
+    },
+    markOffline: (name) => {
+      hood.markOffline(name, node.clock.nowMs())
+    },
+    isOnline: online
+  }
+}
+
+export function meshHostFor(node: NaraNode): MeshHost {
+  return {
+    self: { name: node.identity.name, id: node.identity.id, signer: node.identity.signer! },
+    clock: node.clock,
+    random: node.random,
+    ledger: node.ledger,
+    directory: directoryFor(node),
+    meshIP: () => node.config.meshIP,
+    chattiness: () => node.chattiness,
+    isBooting: () => node.booting,
+    store: (event, trust) => node.addEvent(event, trust, 'mesh'),
+    onExchange: (view) => node.emitZine(view)
+  }
+}
+
+export class NodeMesh implements MeshAttachment {
+  mesh: Mesh | null = null
+  private bound: HostPort | null = null
+
+  constructor(private readonly opts: NodeMeshOptions) {}
+
+  get listen(): string | null {
+    const a = this.bound ?? this.opts.listen
+    return `${a.host}:${a.port}`
+  }
+
+  peerCount(): number {
+    return this.mesh?.host.directory.onlineMeshPeers().length ?? 0
+  }
+
+  async start(node: NaraNode): Promise<void> {
+    if (this.mesh) return
+    this.mesh = new Mesh(meshHostFor(node), {
+      listen: this.opts.listen,
+      transport: this.opts.transport,
+      scanCidr: this.opts.scanCidr,
+      ...this.opts.config
+    })
+    this.bound = await this.mesh.start()
+  }
+
+  /** The reference runs a final gossip round right after its chau (bounded). */
+  async farewell(chau: SyncEventOf<'chau'>): Promise<void> {
+    void chau // already in the ledger: our zine of the last 5 minutes carries it
+    const mesh = this.mesh
+    if (!mesh || mesh.transport === 'mqtt') return
+    mesh.gossip.stop()
+    mesh.discovery.stop()
+    await mesh.gossip.runRound({ force: true, timeoutMs: this.opts.farewellTimeoutMs ?? 1500 })
+  }
+
+  async stop(): Promise<void> {
+    const mesh = this.mesh
+    this.mesh = null
+    if (mesh) await mesh.stop()
+  }
+}
