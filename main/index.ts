@@ -12,6 +12,10 @@ import { hardwareFingerprint, readHostId, readMacs } from './core/protocol/hardw
 import type { Identity } from './core/protocol/identity'
 import type { NeighbourView, NodeState } from './core/views'
 import { messagePortCarrier } from './core/bus/carriers/messagePort'
+import { createNervousSystem, type NervousSystem } from './core/bus/nervousSystem'
+import type { Logger } from './core/config'
+import type { NaraNode } from './core/node'
+import { createBusHost, quitSteps } from './desktop/bus-host'
 import { explainJoinError } from './desktop/join-flow'
 import { installIpcBridge, createRendererPush, type DesktopHandler } from './desktop/ipc-bridge'
 import { explainKeychainError, mqttAccount, probeKeychain, type KeychainStatus } from './desktop/keychain'
@@ -21,10 +25,10 @@ import type { MenuAction } from './desktop/menu-model'
 import { createNotifier } from './desktop/notifications'
 import { NotificationPolicy, type NavigationIntent } from './desktop/notifications-policy'
 import { createNaraNode, nodeConfigFor } from './desktop/node-host'
-import type { DesktopNode } from './desktop/node-port'
 import { createPowerController } from './desktop/power'
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './desktop/protocol-app'
 import { createQuitSequence } from './desktop/quit-sequence'
+import { createSoulExporter } from './desktop/soul-export'
 import { createReconfigurer } from './desktop/reconfigure'
 import { SecretRegistry, redactingLogger } from './desktop/secrecy'
 import { APP_SCHEME, isAllowedExternalUrl } from './desktop/security'
@@ -43,6 +47,11 @@ const devServerUrl = !app.isPackaged ? (process.env['ELECTRON_RENDERER_URL'] ?? 
 
 const secrets = new SecretRegistry()
 const log = redactingLogger(secrets)
+const nodeLog: Logger = {
+  debug: () => {},
+  info: (m) => log(m),
+  warn: (m) => log('!', m)
+}
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
 
@@ -86,7 +95,9 @@ async function main(): Promise<void> {
     nativeWithoutStorage
   })
 
-  let node: DesktopNode | null = null
+  let node: NaraNode | null = null
+  /** The running node's RFC-0910 nervous system: data plane, router, survey, carriers, control socket. */
+  let ns: NervousSystem | null = null
   let identity: Identity | null = null
   let nodeState: NodeState = 'offline'
   let problem: string | null = null
@@ -120,6 +131,25 @@ async function main(): Promise<void> {
     })
   }
 
+  // The soul goes keychain → clipboard after a native confirmation; the window learns only `copied`.
+  const exportSoul = createSoulExporter({
+    available: () => keychain.available && identity !== null,
+    confirm: async () => {
+      const choice = await dialog.showMessageBox({
+        type: 'warning',
+        buttons: ['Cancel', 'Copy soul to clipboard'],
+        defaultId: 0,
+        cancelId: 0,
+        message: 'Copy your soul?',
+        detail: 'Anyone who has your soul can be your nara. Paste it only into a place you trust (a password manager).'
+      })
+      return choice.response === 1
+    },
+    readSoul: async () => (keychain.available && identity ? readSoulForExport(keychain.store, identity.name) : null),
+    copy: (soul) => clipboard.writeText(soul)
+  })
+  const busHost = createBusHost({ serve: { kind: 'renderer', extra: { 'soul.export': () => exportSoul() } } })
+
   const startNode = async (who: Identity): Promise<void> => {
     identity = who
     secrets.add(who.soulText)
@@ -132,7 +162,19 @@ async function main(): Promise<void> {
       return refreshTray()
     }
     problem = null
-    node = createNaraNode(cfg.config, who)
+    if (ns) {
+      busHost.use(null)
+      await ns.close()
+    }
+    const created = createNaraNode(cfg.config, who)
+    node = created
+    // Built before start() so the window sees the join from its first step.
+    ns = createNervousSystem(created, { logger: nodeLog, secrets })
+    busHost.use(ns)
+    void ns.startControlSocket(who.name).then(
+      (sock) => log('control socket:', sock.path),
+      (e: unknown) => log('control socket unavailable:', e instanceof Error ? e.message : String(e))
+    )
     node.on('self', (self) => {
       if (self.state === 'online' && nodeState !== 'online') policy.noteOnline()
       nodeState = self.state
@@ -191,6 +233,9 @@ async function main(): Promise<void> {
     // Transports are rebuilt from settings by restarting the node with the new configuration.
     reconfigure: async () => {
       await node?.stop()
+      busHost.use(null)
+      await ns?.close() // closes the window's port: it reconnects and is served by the next node
+      ns = null
       node = null
       if (identity) await startNode(identity)
     }
@@ -215,22 +260,8 @@ async function main(): Promise<void> {
         await keychain.store.set(mqttAccount(s.mqttUser, s.brokerUrl), req.password)
         return { ok: true }
       }
-      case 'soul.export': {
-        if (!keychain.available || !identity) return { ok: false, error: 'There is no stored soul to export.' }
-        const choice = await dialog.showMessageBox({
-          type: 'warning',
-          buttons: ['Cancel', 'Copy soul to clipboard'],
-          defaultId: 0,
-          cancelId: 0,
-          message: 'Copy your soul?',
-          detail: 'Anyone who has your soul can be your nara. Paste it only into a place you trust (a password manager).'
-        })
-        if (choice.response !== 1) return { ok: true, copied: false }
-        const soul = await readSoulForExport(keychain.store, identity.name)
-        if (soul === null) return { ok: false, error: 'The keychain has no soul for this nara.' }
-        clipboard.writeText(soul)
-        return { ok: true, copied: true }
-      }
+      case 'soul.export':
+        return exportSoul()
       case 'first-run.status': {
         const s = await resolveStartupSoul(soulCtx(), keychain)
         return s.kind === 'ready' ? { ok: true, kind: 'ready', name: s.identity.name, source: s.source } : { ok: true, ...s }
@@ -275,16 +306,14 @@ async function main(): Promise<void> {
     trusted: { devServerUrl },
     secrets,
     handler,
-    // C2's MessagePort carrier; the bus server that consumes it attaches here when it lands.
-    attachPort: (port) => {
-      const carrier = messagePortCarrier(port as MessagePortMain)
-      carrier.onClose(() => log('renderer bus port closed'))
-    },
+    // The window's bus: its MessagePort, served by the running node's nervous system.
+    attachPort: (port) => busHost.attach(messagePortCarrier(port as MessagePortMain)),
     onRefused: (reason) => log('ipc refused:', reason)
   })
 
   const quit = createQuitSequence({
-    node: { stop: async () => node?.stop() },
+    // Health SURVEY (≤ 400 ms of the 2 s budget), then chau + final zine, then the bus closes.
+    ...quitSteps(() => (node ? { stop: (ms) => node!.stop(ms), ns } : null), { report: (line) => log(line) }),
     clock: systemClock,
     exit: (o) => {
       quitting = true

@@ -31,6 +31,10 @@ export function nodeConfigFor(settings: Settings, identity: Identity, mqttPasswo
 export type NodeConfigOk = Extract<ConfigResult, { ok: true }>['config']
 
 /** Builds F's NaraNode with the identity main already resolved (keychain / import / native). */
-export function createNaraNode(config: NodeConfigOk, identity: Identity): DesktopNode {
+export function createNaraNode(config: NodeConfigOk, identity: Identity): NaraNode {
   return new NaraNode({ config, identity })
 }
+
+// The shell drives the node through DesktopNode; the nervous system needs the whole NaraNode.
+const _fits: (n: NaraNode) => DesktopNode = (n) => n
+void _fits

@@ -11,6 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { CliIO } from '../io'
 import { resolveConfig, type ConfigInput, type Logger } from '../../core/config'
 import { NaraNode } from '../../core/node'
+import { createNervousSystem, type NervousSystem } from '../../core/bus/nervousSystem'
 import type { NeighbourView, PeerStatus } from '../../core/views'
 import { UI_FLAGS, uiRunHook } from '../../core/ui/runHook'
 import { MESH_FLAGS, meshRunHook } from '../../core/mesh/runHook'
@@ -37,6 +38,8 @@ export const RUN_FLAGS: Record<string, FlagSpec> = {
 
 export interface RunContext {
   node: NaraNode
+  /** The node's data plane, router, survey and carriers (RFC-0910); hooks may serve carriers on it. */
+  nervousSystem?: NervousSystem
   values: Record<string, string | boolean | undefined>
   io: CliIO
 }
@@ -130,6 +133,7 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
   }
 
   const node = new NaraNode({ config: resolved.config, log })
+  const ns = createNervousSystem(node, { logger: log })
   const last = new Map<string, PeerStatus>()
   node.on('peer', (v) => {
     if (last.get(v.name) === v.status) return
@@ -153,15 +157,16 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     io.err(`nara ${node.name} (${node.identity.id}) starting`)
     await node.start()
     io.err(`plaza: ${node.broker ?? 'none (gossip only)'}`)
-    closers.push(...(await startControlSocketIfAvailable(node, io)))
+    closers.push(...(await startControlSocket(ns, io)))
     for (const hook of runHooks) {
-      const close = await hook({ node, values, io })
+      const close = await hook({ node, values, io, nervousSystem: ns })
       if (close) closers.push(close)
     }
     if (!stopRequested) await stopped
   } catch (e) {
     io.err(`nara run: ${e instanceof Error ? e.message : String(e)}`)
     await node.stop(500)
+    await ns.close()
     detach()
     return 1
   }
@@ -171,20 +176,17 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     (async () => {
       for (const c of closers.reverse()) await c().catch(() => {})
       await node.stop(1500)
+      await ns.close()
     })(),
     new Promise((r) => setTimeout(r, 1900))
   ])
   return 0
 }
 
-/** C2's control socket, when that module is present in this build. */
-async function startControlSocketIfAvailable(node: NaraNode, io: CliIO): Promise<(() => Promise<void>)[]> {
+/** The nervous system's control socket (REP + RESPONDENT) for the CLI and nngcat. */
+async function startControlSocket(ns: NervousSystem, io: CliIO): Promise<(() => Promise<void>)[]> {
   try {
-    const mod = (await import('../../core/bus/nng/controlSocket')) as {
-      startControlSocket?: (n: NaraNode, name: string, opts?: { env?: Record<string, string | undefined> }) => Promise<{ path: string; close(): Promise<void> }>
-    }
-    if (!mod.startControlSocket) return []
-    const sock = await mod.startControlSocket(node, node.name, { env: io.env })
+    const sock = await ns.startControlSocket(ns.node.name, { env: io.env })
     io.err(`control socket: ${sock.path}`)
     return [() => sock.close()]
   } catch (e) {

@@ -7,7 +7,7 @@ import { chmodSync, unlinkSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Clock } from '../../clock'
 import type { ControlReply, NodeControl } from '../../control'
-import { createCommandRouter, fail, parseRequestText, type ExtraHandlers } from '../control/router'
+import { createCommandRouter, fail, parseRequestText, type CommandRouter, type ExtraHandlers } from '../control/router'
 import { clearStaleSocket, controlSocketPath, ensurePrivateDir, type PathEnv } from './socketPath'
 import { startSpServer, type SpServerStats } from './server'
 
@@ -15,6 +15,8 @@ export interface ControlSocketOptions extends PathEnv {
   /** Overrides the computed path (tests). */
   path?: string
   extra?: ExtraHandlers
+  /** A ready router (the nervous system's); when given, `extra` is ignored. */
+  route?: CommandRouter
   clock?: Clock
 }
 
@@ -34,7 +36,7 @@ export async function startControlSocket(node: NodeControl, name: string, opts: 
     ensurePrivateDir(dirname(path))
     await clearStaleSocket(path)
   }
-  const route = createCommandRouter(node, opts.extra)
+  const route = opts.route ?? createCommandRouter(node, opts.extra)
   const answer = async (body: Buffer): Promise<ControlReply> => {
     let text: string
     try {
