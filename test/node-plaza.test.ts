@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { startAedes, startMosquitto, type TestBroker } from './support/brokers'
 import { eventually, makeNode, testIdentity } from './support/nodes'
-import type { NaraNode } from '../main/core/node'
+import type { NaraNode, NaraNodeOptions } from '../main/core/node'
 import type { NeighbourView } from '../main/core/views'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -15,8 +15,8 @@ async function broker(kind: 'aedes' | 'mosquitto' = 'aedes'): Promise<TestBroker
   return b
 }
 
-function node(name: string, url: string, extra = {}): NaraNode {
-  const n = makeNode(name, url, extra)
+function node(name: string, url: string, extra = {}, opts: Partial<NaraNodeOptions> = {}): NaraNode {
+  const n = makeNode(name, url, extra, opts)
   cleanups.push(() => n.stop())
   return n
 }
@@ -104,10 +104,13 @@ describe('nodes on a real broker', () => {
 
   it('broker stopped mid-run and restarted → the node reconnects within the backoff window and says hey_there again', async () => {
     const b = await broker()
-    // a jitter long enough that both nodes have resubscribed before either says hey_there again
-    const slow = { timings: { heyThereJitterMs: 300 } }
+    // ben's hello after a reconnect waits the longest jitter it can draw (999 ms), so ana has
+    // resubscribed by then: QoS 0 gives nothing to a client that is not subscribed yet, and a
+    // short random draw used to race ana's own reconnect (50–150 ms + subscribe) on a busy machine.
+    const slow = { timings: { heyThereJitterMs: 1000 } }
+    const longestJitter = { float: Math.random, intn: (n: number): number => (n === 1000 ? 999 : Math.floor(Math.random() * n)) }
     const a = node('ana', b.url, slow)
-    const c = node('ben', b.url, slow)
+    const c = node('ben', b.url, slow, { random: longestJitter })
     await a.start()
     await c.start()
     await eventually(() => expect(view(a, 'ben')?.status).toBe('ONLINE'))

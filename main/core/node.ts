@@ -1,9 +1,9 @@
 /**
  * NaraNode: one nara. Composes identity, the RAM ledger and online projection, the plaza
- * transport and the presence behaviours (hey_there, howdy, chau, newspapers), and publishes
- * what it learns as the views in views.ts. The mesh (zines over HTTP) plugs in through
- * `attachMesh`; the data plane bridges the emitted events; the control plane calls the
- * NodeControl methods.
+ * transport and the presence modules (presence/*), owns the lifecycle (start, join, leave,
+ * stop) and the timers, and publishes what it learns as the views in views.ts. The mesh plugs
+ * in through `attachMesh`; the data plane bridges the emitted events; the control plane calls
+ * the NodeControl methods.
  */
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
@@ -11,33 +11,39 @@ import { systemClock, systemRandom, type Clock, type Random, type TimerHandle } 
 import type { NodeControl, StatusReply } from './control'
 import { silentLogger, type Logger, type NodeConfig } from './config'
 import { Ledger } from './ledger/ledger'
-import { OnlineProjection, missingThresholdSeconds } from './presence/projection'
+import { OnlineProjection } from './presence/projection'
 import { Neighbourhood, type NeighbourRecord } from './presence/neighbourhood'
-import { HowdyCoordinator, selectNeighborsForHowdy, HOWDY_MAX_NEIGHBOURS } from './presence/howdy'
-import { Buzz, chattiness as computeChattiness, newspaperIntervalMs } from './presence/cadence'
-import { buildSelfStatus, initialCoordinates, readHostStats } from './presence/selfStatus'
-import { socialEventIsMeaningful } from './presence/socialFilter'
+import { HowdyCoordinator } from './presence/howdy'
+import { Buzz, chattiness as computeChattiness } from './presence/cadence'
+import { initialCoordinates, readHostStats } from './presence/selfStatus'
+import type { AddOutcome, MeshPing, PresenceCore } from './presence/core'
+import { applyBulkPresence } from './presence/bulkIntake'
+import { buildChau } from './presence/chau'
+import { buildHeyThere, HeyThereSender } from './presence/heyThere'
+import { LedgerRecovery } from './presence/ledgerRecovery'
+import { keepAlivePing, PingVerifier } from './presence/meshPings'
+import { NewspaperService } from './presence/newspaperService'
+import { PeerDirectory } from './presence/peerDirectory'
+import { eventView, neighbourView, peerStatus } from './presence/peerViews'
+import { keepInMemory } from './presence/personalityFilter'
+import { PlazaHandlers, type CheckpointActivity } from './presence/plazaHandlers'
+import { Reconciler } from './presence/reconciliation'
+import { Sightings } from './presence/sightings'
+import { StartTimeVotes } from './presence/startTime'
 import { DropCounter } from './plaza/drops'
-import { PlazaTransport, type WillMessage } from './plaza/transport'
-import { TOPIC, classifyTopic, ledgerResponseTopic, newspaperTopic, subscriptionsFor } from './plaza/topics'
+import { PlazaTransport } from './plaza/transport'
+import { TOPIC, subscriptionsFor } from './plaza/topics'
 import { parseBrokerUrl } from './plaza/brokerUrl'
 import { startEmbeddedPlaza, type EmbeddedPlaza } from './plaza/embeddedBroker'
 import { determineIdentity, type Identity } from './protocol/identity'
 import { hardwareFingerprint, readHostId, readMacs } from './protocol/hardware'
 import { baseFlair } from './protocol/personality'
 import { computeAura } from './protocol/aura'
-import {
-  decodeEvent, encodeEvent, eventSignatureVerdict, isSigned, newChauEvent, newHeyThereEvent,
-  newSocialEvent, signEvent, verifyCheckpointEvent
-} from './protocol/events'
-import { buildNewspaper, decodeNewspaper, verifyNewspaper } from './protocol/newspaper'
-import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from './protocol/howdy'
-import { decodeProposal, decodeVote, verifyAttestation, type Attestation } from './protocol/checkpoint'
-import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from './protocol/ledgerMessages'
-import { parsePublicKey, type Signer } from './protocol/crypto'
-import type { Coordinates, HostStats, NaraObservation, NaraStatus, SyncEvent, SyncEventOf } from './protocol/types'
+import { encodeEvent } from './protocol/events'
+import type { Signer } from './protocol/crypto'
+import type { Coordinates, HostStats, NaraObservation, SyncEvent, SyncEventOf } from './protocol/types'
 import type {
-  EventView, LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView
+  LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
 export interface NaraNodeEvents {
@@ -50,7 +56,7 @@ export interface NaraNodeEvents {
   stats: [StatsView]
 }
 
-/** The seam the mesh (engineer G) plugs into. */
+/** The seam the mesh plugs into. */
 export interface MeshAttachment {
   /** Called once the node runs; the mesh may use every public method of the node. */
   start(node: NaraNode): Promise<void>
@@ -61,7 +67,17 @@ export interface MeshAttachment {
   readonly listen?: string | null
   /** Number of mesh peers for StatsView. */
   peerCount?(): number
+  /** GET /ping to a peer's mesh address (presence evidence); null when it did not answer as that peer. */
+  ping?(name: string, timeoutMs: number): Promise<{ rttMs: number } | null>
 }
+
+/** Presence knobs that are not reference timings (tests shrink or disable them). */
+export interface PresenceOptions {
+  /** Own signed ping evidence about a mesh peer every this many ms (Go: 30 s); 0 disables. */
+  keepAlivePingMs?: number
+}
+
+export const KEEPALIVE_PING_EVERY_MS = 30_000
 
 export interface NaraNodeOptions {
   config: NodeConfig
@@ -72,6 +88,7 @@ export interface NaraNodeOptions {
   log?: Logger
   ledger?: Ledger
   hostStats?: () => HostStats
+  presence?: PresenceOptions
 }
 
 type Via = 'plaza' | 'mesh'
@@ -86,16 +103,27 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   readonly projection = new OnlineProjection()
   readonly neighbourhood: Neighbourhood
   readonly drops: DropCounter
+  /** Peers as the mesh and bulk intake see them (one object for both). */
+  readonly directory: PeerDirectory
   private readonly signer: Signer
   private readonly hostStats: () => HostStats
-  private readonly howdy: HowdyCoordinator
   private readonly buzz = new Buzz()
   private readonly coordinates: Coordinates
   private readonly startedAtMs: number
-  private readonly newspaperViews = new Map<string, NewspaperView>()
-  private readonly checkpointMessages: { kind: 'propose' | 'vote'; attestation: Attestation; valid: boolean; atMs: number }[] = []
   private readonly lastPeerStatus = new Map<string, PeerStatus>()
   private readonly flags = new Map<string, number>()
+  private readonly keepAliveEveryMs: number
+
+  private readonly core: PresenceCore
+  private readonly howdy: HowdyCoordinator
+  private readonly sightings: Sightings
+  private readonly hello: HeyThereSender
+  private readonly papers: NewspaperService
+  private readonly handlers: PlazaHandlers
+  private readonly verifier: PingVerifier
+  private readonly reconciler: Reconciler
+  private readonly startTimeVotes = new StartTimeVotes()
+  private readonly ledgerRecovery: LedgerRecovery
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -104,15 +132,15 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private state: NodeState = 'offline'
   private timers = new Set<TimerHandle>()
   private tickTimer: TimerHandle | null = null
-  private newspaperTimer: TimerHandle | null = null
-  private lastHeyThereMs = -Infinity
-  private connHeyThere: SyncEventOf<'hey-there'> | null = null
+  private keepAliveTimer: TimerHandle | null = null
   private announcedThisJoin = false
   private ledgerVersion = 0
   private lastBuzzDecayMs: number
   private currentChattiness = 100
   private lastStatsJson = ''
   private startPromise: Promise<void> | null = null
+  private selfStartTime = 0
+  private bootOpinionFormed = false
   /** Plaza messages processed (accepted or dropped): a sync point for tests and a stat. */
   plazaMessagesHandled = 0
 
@@ -136,13 +164,71 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.coordinates = initialCoordinates(() => this.random.float())
     this.startedAtMs = this.clock.nowMs()
     this.lastBuzzDecayMs = this.startedAtMs
+    this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
+
+    this.core = this.buildCore()
+    this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
+    this.sightings = new Sightings(this.core)
+    this.hello = new HeyThereSender(this.core)
+    this.papers = new NewspaperService(this.core, {
+      hostStats: () => this.hostStats(),
+      coordinates: this.coordinates,
+      weightedBuzz: () => this.weightedBuzz(),
+      selfObservation: () => this.selfObservation(),
+      active: () => this.state === 'online' || this.state === 'joining'
+    })
     this.howdy = new HowdyCoordinator({
       clock: this.clock,
       random: this.random,
       jitterMs: this.config.timings.howdyJitterMs,
       lifetimeMs: this.config.timings.howdyLifetimeMs,
-      respond: (target, seq, mentioned) => void this.sendHowdy(target, seq, mentioned)
+      respond: (target, seq, mentioned) => this.handlers.sendHowdy(target, seq, mentioned)
     })
+    this.handlers = new PlazaHandlers(this.core, {
+      sightings: this.sightings,
+      heyThere: this.hello,
+      howdy: this.howdy,
+      newspaper: this.papers,
+      startTimeVotes: this.startTimeVotes,
+      emitNewspaper: (v) => this.emit('newspaper', v)
+    })
+    this.verifier = new PingVerifier(this.core)
+    this.reconciler = new Reconciler(this.core, this.verifier)
+    this.ledgerRecovery = new LedgerRecovery(this.core, () => this.mesh !== null)
+  }
+
+  private buildCore(): PresenceCore {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this
+    return {
+      identity: this.identity,
+      signer: this.signer,
+      config: this.config,
+      clock: this.clock,
+      random: this.random,
+      log: this.log,
+      ledger: this.ledger,
+      projection: this.projection,
+      neighbourhood: this.neighbourhood,
+      drops: this.drops,
+      buzz: this.buzz,
+      startedAtMs: this.startedAtMs,
+      isBooting: () => node.booting,
+      chattiness: () => node.currentChattiness,
+      plaza: () => node.transport,
+      meshPing: (): MeshPing | null => {
+        const m = node.mesh
+        return m?.ping ? (name, timeoutMs) => m.ping!(name, timeoutMs) : null
+      },
+      addEvent: (e, trust) => node.addEvent(e, trust),
+      addFilteredEvent: (e, trust) => (keepInMemory(e, node.identity.personality) ? node.addEvent(e, trust) : 'filtered'),
+      addOwnObservation: (e) => node.store(e, 'unsigned', true),
+      peerStatus: (r) => node.peerStatus(r),
+      emitPeer: (name) => node.emitPeer(name),
+      flag: (reason) => node.flag(reason),
+      lifecycle: (step, message) => node.lifecycle(step, message),
+      later: (ms, fn) => node.later(ms, fn)
+    }
   }
 
   get name(): string {
@@ -176,6 +262,16 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     return this.clock.nowMs() - this.startedAtMs < this.config.timings.bootingMs
   }
 
+  /** Our start time on the network (Unix s): howdy consensus once boot ends, else our process start; 0 while unknown. */
+  get startTime(): number {
+    return this.selfStartTime
+  }
+
+  /** Howdy coordination for a newcomer (seen = howdys counted, ours included): a sync point for tests. */
+  howdyCoordination(target: string): { seen: number; responded: boolean } | undefined {
+    return this.howdy.stateOf(target)
+  }
+
   // ---------------------------------------------------------------------------------------
   // Lifecycle
 
@@ -187,6 +283,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   private async doStart(): Promise<void> {
     this.scheduleTick()
+    this.scheduleKeepAlive()
     if (this.config.transport !== 'gossip') await this.preparePlaza()
     if (this.mesh) await this.mesh.start(this)
     await this.join()
@@ -217,7 +314,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       drops: this.drops,
       reconnect: this.config.timings.reconnect,
       maxPayloadBytes: this.config.maxPayloadBytes,
-      will: () => this.buildWill(),
+      will: () => this.hello.buildWill(),
       debug: (m) => this.log.debug(m)
     })
     this.transport.on('message', (topic, payload) => this.onPlazaMessage(topic, payload))
@@ -235,7 +332,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.announcedThisJoin = false
     if (!this.transport) {
       if (this.config.transport === 'gossip') {
-        if (!this.config.readOnly) this.addEvent(this.buildHeyThere(this.clock.nowNs()), 'verified', 'mesh')
+        if (!this.config.readOnly) this.addEvent(buildHeyThere(this.core, this.clock.nowNs()), 'verified', 'mesh')
         this.setState('online')
         this.lifecycle('online', 'online (gossip only)')
         return this.state
@@ -253,16 +350,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     if (this.state === 'offline') return this.state
     this.setState('leaving')
     this.lifecycle('leaving', 'saying chau')
-    this.clearNewspaperTimer()
-    for (const t of this.timers) this.clock.clearTimeout(t)
-    this.timers.clear()
+    this.papers.stop()
+    this.cancelTimers()
     this.howdy.stop()
     if (!this.config.readOnly) {
-      const chau = signEvent(
-        newChauEvent({ From: this.identity.name, PublicKey: this.identity.publicKeyBase64, ID: this.identity.id }, this.clock.nowNs()),
-        this.identity.name,
-        this.signer
-      )
+      const chau = buildChau(this.core, this.clock.nowNs())
       this.addEvent(chau, 'verified', 'plaza')
       if (this.transport?.connected) await this.transport.publish(TOPIC.chau, encodeEvent(chau))
       if (this.mesh?.farewell) await this.mesh.farewell(chau).catch((e: unknown) => this.log.warn(`mesh farewell: ${String(e)}`))
@@ -291,9 +383,9 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.transport.abort()
       this.transport = null
     }
-    if (this.tickTimer) this.clock.clearTimeout(this.tickTimer)
-    this.tickTimer = null
+    this.stopLoops()
     this.howdy.stop()
+    this.cancelTimers()
     if (this.embedded) {
       await this.embedded.close()
       this.embedded = null
@@ -305,12 +397,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   crash(): void {
     this.transport?.abort()
     this.transport = null
-    if (this.tickTimer) this.clock.clearTimeout(this.tickTimer)
-    this.tickTimer = null
-    this.clearNewspaperTimer()
+    this.stopLoops()
+    this.papers.stop()
     this.howdy.stop()
-    for (const t of this.timers) this.clock.clearTimeout(t)
-    this.timers.clear()
+    this.cancelTimers()
     this.state = 'offline'
   }
 
@@ -321,32 +411,6 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   // ---------------------------------------------------------------------------------------
   // Outbound presence
 
-  private buildHeyThere(ts: bigint): SyncEventOf<'hey-there'> {
-    return signEvent(
-      newHeyThereEvent({ From: this.identity.name, PublicKey: this.identity.publicKeyBase64, MeshIP: this.config.meshIP, ID: this.identity.id }, ts),
-      this.identity.name,
-      this.signer
-    )
-  }
-
-  /**
-   * Built for every connection attempt: the will is a signed chau stamped at connect time, and
-   * that connection's first hey_there is stamped 1 ns earlier, so in every projection the will
-   * (if the broker ever sends it) is newer than the hello of the session it ends, yet older than
-   * the hey_there of any later session.
-   */
-  private buildWill(): WillMessage | null {
-    if (this.config.readOnly) return null
-    const t = this.clock.nowNs()
-    this.connHeyThere = this.buildHeyThere(t)
-    const chau = signEvent(
-      newChauEvent({ From: this.identity.name, PublicKey: this.identity.publicKeyBase64, ID: this.identity.id }, t + 1n),
-      this.identity.name,
-      this.signer
-    )
-    return { topic: TOPIC.chau, payload: encodeEvent(chau) }
-  }
-
   private onPlazaConnect(): void {
     this.lifecycle('connect', `connected to ${this.brokerUrl}`)
     this.emitSelf()
@@ -354,92 +418,24 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.announcedThisJoin = true
     this.later(this.random.intn(Math.max(1, this.config.timings.heyThereJitterMs)), () => {
       // Newspaper first on join, so Go peers index our ID (zines-and-mesh.md §2).
-      if (first) this.publishNewspaper()
-      this.sendHeyThere(this.connHeyThere)
-      this.connHeyThere = null
-      if (first) this.scheduleNewspaper()
+      if (first) this.papers.publish()
+      this.hello.send(this.hello.takeConnectionHello())
+      if (first) this.papers.schedule()
       if (this.state === 'joining') {
         this.setState('online')
         this.lifecycle('online', 'online on the plaza')
       }
+      if (first) this.ledgerRecovery.start()
     })
   }
 
   /** Rate-limited as Go (skip when the last one is ≤ 5 s old). */
   sendHeyThere(prebuilt: SyncEventOf<'hey-there'> | null = null): boolean {
-    if (this.config.readOnly || !this.transport?.connected) return false
-    const now = this.clock.nowMs()
-    if (now - this.lastHeyThereMs <= this.config.timings.heyThereMinIntervalMs) return false
-    this.lastHeyThereMs = now
-    const e = prebuilt ?? this.buildHeyThere(this.clock.nowNs())
-    this.addEvent(e, 'verified', 'plaza')
-    this.buzz.bump(2)
-    void this.transport.publish(TOPIC.heyThere, encodeEvent(e))
-    this.lifecycle('hey_there', 'said hey_there')
-    return true
-  }
-
-  private ownStatus(full: boolean): NaraStatus {
-    const byService = this.ledger.countsByService()
-    const observations: Record<string, NaraObservation> | null = full
-      ? Object.fromEntries(this.neighbourhood.all().map((r) => [r.name, { ...r.observation }]))
-      : null
-    const uptimeS = Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000)
-    return buildSelfStatus({
-      flair: baseFlair(this.identity.name, this.identity.soulText, this.identity.bonded, this.identity.personality),
-      hostStats: this.hostStats(),
-      chattiness: this.currentChattiness,
-      buzz: this.weightedBuzz(),
-      personality: this.identity.personality,
-      aura: computeAura(this.identity.soulText, this.identity.name, this.identity.personality, BigInt(uptimeS)),
-      publicKey: this.identity.publicKeyBase64,
-      id: this.identity.id,
-      meshIP: this.config.meshIP,
-      coordinates: this.coordinates,
-      transportMode: this.config.transport,
-      ledger: { total: this.ledger.size, byService, critical: this.ledger.criticalCount(), mode: this.ledger.mode, maxEvents: this.ledger.capacity },
-      observations
-    })
+    return this.hello.send(prebuilt)
   }
 
   publishNewspaper(): boolean {
-    if (this.config.readOnly || !this.transport?.connected) return false
-    const paper = buildNewspaper(this.identity.name, this.ownStatus(false), this.signer)
-    void this.transport.publish(newspaperTopic(this.identity.name), paper.payload)
-    return true
-  }
-
-  private scheduleNewspaper(): void {
-    this.clearNewspaperTimer()
-    const wait = newspaperIntervalMs(this.currentChattiness)
-    this.newspaperTimer = this.clock.setTimeout(() => {
-      this.newspaperTimer = null
-      if (this.state !== 'online' && this.state !== 'joining') return
-      this.publishNewspaper()
-      this.scheduleNewspaper()
-    }, wait)
-  }
-
-  private clearNewspaperTimer(): void {
-    if (this.newspaperTimer) this.clock.clearTimeout(this.newspaperTimer)
-    this.newspaperTimer = null
-  }
-
-  private sendHowdy(target: string, seq: number, mentioned: ReadonlySet<string>): void {
-    if (this.config.readOnly || !this.transport?.connected) return
-    const neighbours = selectNeighborsForHowdy(this.neighbourhood.all(), this.identity.name, target, mentioned, HOWDY_MAX_NEIGHBOURS)
-    const h = buildHowdy(
-      {
-        from: this.identity.name,
-        to: target,
-        seq,
-        you: { ...(this.neighbourhood.get(target)?.observation ?? {}) },
-        neighbors: neighbours.length ? neighbours : null,
-        me: this.ownStatus(true)
-      },
-      this.signer
-    )
-    void this.transport.publish(TOPIC.howdy, encodeHowdy(h))
+    return this.papers.publish()
   }
 
   // ---------------------------------------------------------------------------------------
@@ -453,272 +449,32 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   private onPlazaMessage(topic: string, payload: Buffer): void {
     try {
-      this.dispatch(topic, payload)
+      this.handlers.dispatch(topic, payload)
     } catch (e) {
       this.drops.count('handler_error', `${topic}: ${e instanceof Error ? e.message : String(e)}`)
     }
     this.plazaMessagesHandled++
   }
 
-  private dispatch(topic: string, payload: Buffer): void {
-    const t = classifyTopic(topic)
-    switch (t.kind) {
-      case 'hey_there':
-        return this.onHeyThere(payload)
-      case 'chau':
-        return this.onChau(payload)
-      case 'howdy':
-        return this.onHowdy(payload)
-      case 'newspaper':
-        return this.onNewspaper(t.name, payload)
-      case 'social':
-        return this.onSocial(payload)
-      case 'ledger_request':
-        return this.onLedgerRequest(payload)
-      case 'ledger_response':
-        return this.onLedgerResponse(payload)
-      case 'checkpoint_propose':
-      case 'checkpoint_vote':
-        return this.onCheckpointMessage(t.kind === 'checkpoint_propose' ? 'propose' : 'vote', payload)
-      case 'checkpoint_final':
-        return this.onCheckpointFinal(payload)
-      case 'journey_complete':
-      case 'stash_refresh':
-        this.flag(`ignored_${t.kind}`)
-        return
-      default:
-        this.drops.count('unknown_topic', topic)
-    }
-  }
-
-  private decodeSyncEvent<S extends SyncEvent['svc']>(payload: Buffer, svc: S, topic: string): SyncEventOf<S> | null {
-    const d = decodeEvent(payload, { maxBytes: this.config.maxPayloadBytes })
-    if (!d.ok) {
-      this.drops.count(`${topic}_${d.error.code}`, d.error.reason)
-      return null
-    }
-    if (d.value.svc !== svc) {
-      this.drops.count(`${topic}_wrong_svc`, d.value.svc)
-      return null
-    }
-    return d.value as SyncEventOf<S>
-  }
-
-  private onHeyThere(payload: Buffer): void {
-    const e = this.decodeSyncEvent(payload, 'hey-there', 'hey_there')
-    if (!e) return
-    const p = e.hey_there
-    if (!p.From) return this.drops.count('hey_there_no_from')
-    if (p.From === this.identity.name) return
-    let trust: Trust = 'unsigned'
-    if (isSigned(e) && p.PublicKey) {
-      const key = parsePublicKey(p.PublicKey)
-      if (!key) return this.drops.count('hey_there_bad_public_key', p.From)
-      const v = eventSignatureVerdict(e, key)
-      if (!v.valid) return this.drops.count('hey_there_bad_signature', `${p.From}: ${v.reason}`)
-      trust = 'verified'
-    } else if (isSigned(e)) {
-      trust = 'unknown-key'
-    }
-    const now = this.clock.nowMs()
-    this.neighbourhood.recordSeen(p.From, Number(e.ts / 1_000_000_000n), now, this.booting)
-    const r = this.neighbourhood.get(p.From)
-    if (r) {
-      // Go overwrites the key (a change is only logged); we only take an unauthenticated key when we have none.
-      if (trust === 'verified' || !r.publicKey) {
-        this.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, meshIP: p.MeshIP, id: p.ID }, now, 'overwrite')
-      }
-      r.viaPlaza = true
-      if (!r.trustFromNewspaper) r.trust = trust
-    }
-    this.addEvent(e, trust, 'plaza')
-    this.buzz.bump(1)
-    if (!this.config.readOnly) this.howdy.onHeyThere(p.From)
-    this.emitPeer(p.From)
-  }
-
-  private onChau(payload: Buffer): void {
-    const e = this.decodeSyncEvent(payload, 'chau', 'chau')
-    if (!e) return
-    const p = e.chau
-    if (!p.From) return this.drops.count('chau_no_from')
-    if (p.From === this.identity.name) return
-    let trust: Trust = 'unsigned'
-    if (isSigned(e)) {
-      let key: Buffer | null
-      if (p.PublicKey) {
-        key = parsePublicKey(p.PublicKey)
-        if (!key) return this.drops.count('chau_bad_public_key', p.From)
-      } else {
-        key = this.neighbourhood.keyOf(p.From)
-      }
-      if (key) {
-        const v = eventSignatureVerdict(e, key)
-        if (!v.valid) return this.drops.count('chau_bad_signature', `${p.From}: ${v.reason}`)
-        trust = 'verified'
-      } else {
-        trust = 'unknown-key'
-      }
-    }
-    const now = this.clock.nowMs()
-    const known = this.neighbourhood.get(p.From)
-    const wasOnline = known ? this.peerStatus(known) === 'ONLINE' : false
-    if (known && trust === 'verified') {
-      this.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, id: p.ID }, now, 'overwrite')
-    }
-    this.addEvent(e, trust, 'plaza')
-    this.neighbourhood.markOffline(p.From, now)
-    this.buzz.bump(2)
-    if (wasOnline && !this.booting && !this.config.readOnly) {
-      const obs = signEvent(
-        newSocialEvent({ type: 'observation', actor: this.identity.name, target: p.From, reason: 'offline' }, this.clock.nowNs()),
-        this.identity.name,
-        this.signer
-      )
-      this.addEvent(obs, 'verified', 'plaza')
-    }
-    this.emitPeer(p.From)
-  }
-
-  private onHowdy(payload: Buffer): void {
-    const d = decodeHowdy(payload)
-    if (!d.ok) return this.drops.count(`howdy_${d.error.code}`, d.error.reason)
-    const h = d.value
-    if (!h.From || h.From === this.identity.name) return
-    // Coordination counts every howdy, before its signature is checked (as Go).
-    this.howdy.onHowdySeen(h.To, h.From, (h.Neighbors ?? []).map((n) => n.Name))
-    const v = verifyHowdy(h)
-    if (!v.valid) return this.drops.count('howdy_bad_signature', `${h.From}: ${v.reason}`)
-    const now = this.clock.nowMs()
-    const r = this.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now)
-    this.neighbourhood.recordSeen(h.From, 0, now, this.booting)
-    r.viaPlaza = true
-    if (!r.trustFromNewspaper) r.trust = 'verified'
-    this.buzz.bump(1)
-    if (h.To === this.identity.name) {
-      this.lifecycle('howdy', `howdy from ${h.From}`)
-      for (const n of h.Neighbors ?? []) {
-        if (!n.Name || n.Name === this.identity.name) continue
-        const existing = this.neighbourhood.get(n.Name)
-        this.neighbourhood.importIdentity(n.Name, { publicKey: n.PublicKey, meshIP: n.MeshIP, id: n.ID }, now, existing?.publicKey ? 'fill' : 'overwrite')
-        this.neighbourhood.mergeObservation(n.Name, n.Observation, now)
-        this.emitPeer(n.Name)
-      }
-    }
-    this.emitPeer(h.From)
-  }
-
-  private onNewspaper(name: string, payload: Buffer): void {
-    if (name === this.identity.name) return
-    const d = decodeNewspaper(payload, { maxBytes: this.config.maxPayloadBytes })
-    if (!d.ok) return this.drops.count(`newspaper_${d.error.code}`, `${name}: ${d.error.reason}`)
-    const paper = d.value
-    if (paper.status.PublicKey && !parsePublicKey(paper.status.PublicKey)) return this.drops.count('newspaper_bad_public_key', name)
-    if (paper.from && paper.from !== name) this.flag('newspaper_from_mismatch')
-    const known = this.neighbourhood.get(name)
-    const verdict = verifyNewspaper(paper, this.neighbourhood.keyOf(name))
-    const trust: Trust = verdict.valid ? 'verified' : verdict.reason === 'unsigned' ? 'unsigned' : verdict.reason === 'no public key' ? 'unknown-key' : 'bad-signature'
-    if (!verdict.valid) this.flag(`newspaper_${trust}`)
-    const now = this.clock.nowMs()
-    const keep = known && trust !== 'verified' && known.publicKey ? { key: known.publicKey, id: known.id } : null
-    const r = this.neighbourhood.mergeStatus(name, paper.status, now)
-    if (keep) {
-      // Our policy: an unverified newspaper never rebinds a name to a different key.
-      r.publicKey = keep.key
-      if (keep.id) r.id = keep.id
-    }
-    r.trust = trust
-    r.trustFromNewspaper = true
-    r.viaPlaza = true
-    this.neighbourhood.recordSeen(name, 0, now, this.booting)
-    if (!known && this.currentChattiness > 0) this.sendHeyThere() // "whodis"
-    const statusObj = JSON.parse(paper.statusRaw.toString('utf8')) as Record<string, unknown>
-    const prevView = this.newspaperViews.get(name)
-    const changed = prevView ? Object.keys(statusObj).filter((k) => JSON.stringify(statusObj[k]) !== JSON.stringify(prevView.status[k])) : Object.keys(statusObj)
-    const view: NewspaperView = { from: name, receivedAtMs: now, trust, changed, status: statusObj }
-    this.newspaperViews.set(name, view)
-    this.emit('newspaper', view)
-    this.emitPeer(name)
-  }
-
-  private onSocial(payload: Buffer): void {
-    const e = this.decodeSyncEvent(payload, 'social', 'social')
-    if (!e) return
-    if (e.social.actor === this.identity.name) return
-    let trust: Trust = 'unsigned'
-    if (isSigned(e)) {
-      const key = this.neighbourhood.keyOf(e.emitter ?? '')
-      if (key) {
-        const v = eventSignatureVerdict(e, key)
-        if (!v.valid) return this.drops.count('social_bad_signature', `${e.emitter}: ${v.reason}`)
-        trust = 'verified'
-      } else {
-        trust = 'unknown-key'
-      }
-    }
-    if (!socialEventIsMeaningful(e.social, this.identity.personality)) return this.flag('social_filtered_by_personality')
-    this.addEvent(e, trust, 'plaza')
-  }
-
-  private onLedgerRequest(payload: Buffer): void {
-    const d = decodeLedgerRequest(payload)
-    if (!d.ok) return this.drops.count(`ledger_request_${d.error.code}`, d.error.reason)
-    const from = d.value.From
-    if (!from || from === this.identity.name) return
-    if (this.config.readOnly || !this.transport?.connected) return
-    const subjects = d.value.Subjects ?? []
-    const events = this.ledger
-      .query({ services: ['social'], subjects })
-      .filter((e): e is SyncEventOf<'social'> => e.svc === 'social')
-      .map(socialEventToLegacy)
-    void this.transport.publish(ledgerResponseTopic(from), encodeLedgerResponse({ From: this.identity.name, Events: events.length ? events : null }))
-  }
-
-  private onLedgerResponse(payload: Buffer): void {
-    const d = decodeLedgerResponse(payload)
-    if (!d.ok) return this.drops.count(`ledger_response_${d.error.code}`, d.error.reason)
-    for (const legacy of d.value.Events ?? []) {
-      const e = legacyToSocialEvent(legacy)
-      if (!socialEventIsMeaningful(e.social, this.identity.personality)) continue
-      this.addEvent(e, 'unsigned', 'plaza')
-    }
-  }
-
-  private onCheckpointMessage(kind: 'propose' | 'vote', payload: Buffer): void {
-    const d = kind === 'propose' ? decodeProposal(payload) : decodeVote(payload)
-    if (!d.ok) return this.drops.count(`checkpoint_${kind}_${d.error.code}`, d.error.reason)
-    const a = d.value
-    const key = this.neighbourhood.keyOfId(a.attester_id)
-    const valid = !!key && verifyAttestation(a, key)
-    if (key && !valid) return this.drops.count(`checkpoint_${kind}_bad_signature`, a.attester)
-    this.checkpointMessages.push({ kind, attestation: a, valid, atMs: this.clock.nowMs() })
-    if (this.checkpointMessages.length > 100) this.checkpointMessages.shift()
-  }
-
-  private onCheckpointFinal(payload: Buffer): void {
-    const e = this.decodeSyncEvent(payload, 'checkpoint', 'checkpoint_final')
-    if (!e) return
-    if (e.checkpoint.subject === this.identity.name) return
-    if ((e.checkpoint.signatures ?? []).length < 5) return this.drops.count('checkpoint_final_too_few_signatures', e.checkpoint.subject)
-    const v = verifyCheckpointEvent(e, (id) => this.neighbourhood.keyOfId(id) ?? (id === this.identity.id ? this.signer.publicKey : null))
-    if (!v.valid) return this.drops.count('checkpoint_final_unverified', `${e.checkpoint.subject}: ${v.validCount} of ${v.total} verify`)
-    this.addEvent(e, 'verified', 'plaza')
-  }
-
   /** Recent checkpoint proposals/votes seen on the plaza (for display). */
-  checkpointActivity(): readonly { kind: 'propose' | 'vote'; attestation: Attestation; valid: boolean; atMs: number }[] {
-    return this.checkpointMessages
+  checkpointActivity(): readonly CheckpointActivity[] {
+    return this.handlers.checkpointActivity
   }
 
   // ---------------------------------------------------------------------------------------
-  // Shared with the mesh (G)
+  // Shared with the mesh
 
   /**
    * Adds one event to the ledger, folds it into the projection and publishes its EventView.
    * Returns the ledger outcome.
    */
-  addEvent(e: SyncEvent, trust: Trust, via: Via = 'plaza'): 'added' | 'duplicate' | 'rejected' {
-    const res = this.ledger.addWithResult(e)
+  addEvent(e: SyncEvent, trust: Trust, via: Via = 'plaza'): AddOutcome {
+    void via
+    return this.store(e, trust, false)
+  }
+
+  private store(e: SyncEvent, trust: Trust, dedupeContent: boolean): AddOutcome {
+    const res = this.ledger.addWithResult(e, { dedupeContent })
     if (res.outcome === 'rejected') {
       this.drops.count(`ledger_${res.reason}`, res.detail)
       return 'rejected'
@@ -730,42 +486,36 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     } else {
       this.projection.apply(e)
     }
-    void via
     this.emit('event', eventView(e, trust))
     return 'added'
   }
 
   /**
-   * Events that arrived inside zines or sync responses: stored whatever their signature (Go),
-   * with the identity import and chau rules of presence.md §2.3 and §4.3.
+   * Events that arrived in bulk (zines, sync responses): the same presence path the mesh
+   * merge takes (presence/bulkIntake.ts), then every event is stored whatever its signature.
    */
   ingestEvents(events: readonly { event: SyncEvent; trust: Trust }[], from = ''): { added: number; duplicate: number; rejected: number } {
-    const counts = { added: 0, duplicate: 0, rejected: 0 }
-    const now = this.clock.nowMs()
-    for (const { event: e, trust } of events) {
-      counts[this.addEvent(e, trust, 'mesh')]++
-      if (e.svc === 'hey-there' && e.hey_there.From && e.hey_there.From !== this.identity.name && trust !== 'bad-signature') {
-        const r = this.neighbourhood.importIdentity(e.hey_there.From, { publicKey: e.hey_there.PublicKey, meshIP: e.hey_there.MeshIP }, now, 'fill')
-        r.viaMesh = true
-        this.emitPeer(r.name)
-      } else if (e.svc === 'chau' && e.chau.From && e.chau.From !== this.identity.name) {
-        // Ignored while booting; skipped when a newer hey_there from the same nara is stored.
-        if (this.booting || trust === 'bad-signature' || trust === 'unknown-key') continue
-        if (this.ledger.hasNewerHeyThere(e.chau.From, e.ts)) continue
-        const r = this.neighbourhood.get(e.chau.From)
-        if (r && r.observation.online === 'ONLINE') {
-          this.neighbourhood.markOffline(e.chau.From, now)
-          this.emitPeer(e.chau.From)
-        }
-      }
-    }
     void from
+    const trustOf = new Map<SyncEvent, Trust>(events.map((x) => [x.event, x.trust]))
+    applyBulkPresence(
+      events.map((x) => x.event),
+      {
+        self: this.identity.name,
+        booting: this.booting,
+        nowMs: this.clock.nowMs(),
+        directory: this.directory,
+        trustOf: (e) => trustOf.get(e) ?? 'unsigned',
+        hasNewerHeyThere: (f, ts) => this.ledger.hasNewerHeyThere(f, ts)
+      }
+    )
+    const counts = { added: 0, duplicate: 0, rejected: 0 }
+    for (const { event, trust } of events) counts[this.addEvent(event, trust, 'mesh')]++
     return counts
   }
 
   /** Direct evidence over the mesh (zine exchange, ping): the peer is alive at `tSec`. */
   recordMeshSighting(name: string, tSec = 0): void {
-    this.neighbourhood.recordSeen(name, tSec, this.clock.nowMs(), this.booting)
+    this.sightings.seen(name, tSec)
     const r = this.neighbourhood.get(name)
     if (r) {
       r.viaMesh = true
@@ -779,56 +529,18 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   }
 
   // ---------------------------------------------------------------------------------------
-  // Status derivation and views
-
-  private thresholdFor(r: NeighbourRecord): number {
-    return missingThresholdSeconds(r.status?.transport_mode, this.config.transport)
-  }
+  // Status and views
 
   /**
    * Most recent evidence wins, between the event projection (ledger) and our own direct
    * observations (newspapers, howdys, an MQTT chau received now). ONLINE decays to MISSING.
    */
   peerStatus(r: NeighbourRecord): PeerStatus {
-    const nowNs = this.clock.nowNs()
-    const threshold = this.thresholdFor(r)
-    const projected = this.projection.stateOf(r.name)
-    const obsAtNs = BigInt(r.observation.last_seen ?? 0) * 1_000_000_000n
-    const obs = r.observation.online
-    if (projected && (projected.lastEventTs >= obsAtNs || !obs)) {
-      return this.projection.statusOf(r.name, nowNs, threshold) ?? 'MISSING'
-    }
-    if (obs === 'OFFLINE') return 'OFFLINE'
-    if (obs === 'ONLINE' && nowNs - obsAtNs <= BigInt(threshold) * 1_000_000_000n) return 'ONLINE'
-    return 'MISSING'
+    return peerStatus(r, this.projection, this.clock.nowNs(), this.config.transport)
   }
 
   neighbourView(r: NeighbourRecord): NeighbourView {
-    const s = r.status
-    const o = r.observation
-    const lastSeenMs = Math.max(r.lastSeenMs, (o.last_seen ?? 0) * 1000, Number((this.projection.lastEventTs(r.name) ?? 0n) / 1_000_000n))
-    return {
-      name: r.name,
-      id: r.id,
-      publicKey: r.publicKey,
-      status: this.peerStatus(r),
-      lastSeenMs,
-      firstSeenMs: r.firstSeenMs,
-      startTime: o.start_time ?? 0,
-      restarts: o.restarts ?? 0,
-      uptimeSeconds: o.last_restart ? Math.max(0, (o.last_seen ?? 0) - o.last_restart) : o.start_time ? Math.max(0, (o.last_seen ?? 0) - o.start_time) : 0,
-      personality: s ? { ...s.Personality } : null,
-      flair: s?.Flair ?? '',
-      aura: s && s.Aura.primary ? { ...s.Aura } : null,
-      version: s?.Version ?? '',
-      chattiness: s?.Chattiness ?? 0,
-      buzz: s?.Buzz ?? 0,
-      meshIP: r.meshIP,
-      transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaMesh ? 'mesh' : 'plaza',
-      trust: r.trust,
-      lastPingRttMs: o.last_ping_rtt ?? null,
-      coordinates: s?.coordinates ? { ...s.coordinates } : null
-    }
+    return neighbourView(r, this.peerStatus(r), this.projection)
   }
 
   neighbours(): NeighbourView[] {
@@ -841,18 +553,19 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   }
 
   newspapers(): NewspaperView[] {
-    return [...this.newspaperViews.values()]
+    return [...this.handlers.newspaperViews.values()]
   }
 
   selfView(): SelfView {
+    const me = this.identity
     return {
-      name: this.identity.name,
-      id: this.identity.id,
-      publicKey: this.identity.publicKeyBase64,
-      bonded: this.identity.bonded,
-      personality: { ...this.identity.personality },
-      aura: computeAura(this.identity.soulText, this.identity.name, this.identity.personality, BigInt(Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000))),
-      flair: baseFlair(this.identity.name, this.identity.soulText, this.identity.bonded, this.identity.personality),
+      name: me.name,
+      id: me.id,
+      publicKey: me.publicKeyBase64,
+      bonded: me.bonded,
+      personality: { ...me.personality },
+      aura: computeAura(me.soulText, me.name, me.personality, BigInt(Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000))),
+      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality),
       state: this.state,
       transport: this.config.transport,
       broker: this.brokerUrl,
@@ -887,6 +600,24 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   // ---------------------------------------------------------------------------------------
   // Internals
 
+  /** Our observation of ourselves, as it goes into howdy `Me.Observations`. */
+  private selfObservation(): NaraObservation {
+    const o: NaraObservation = { online: 'ONLINE' }
+    if (this.selfStartTime) o.start_time = this.selfStartTime
+    o.last_seen = Math.floor(this.clock.nowMs() / 1000)
+    o.last_restart = Math.floor(this.startedAtMs / 1000)
+    return o
+  }
+
+  /** Once boot ends: our start time from the howdy votes, else (Go) our last restart. */
+  private formBootOpinion(): void {
+    this.bootOpinionFormed = true
+    const voted = this.startTimeVotes.consensus()
+    this.selfStartTime = voted > 0 ? voted : Math.floor(this.startedAtMs / 1000)
+    this.log.debug(`start time ${this.selfStartTime} (${this.startTimeVotes.count} howdy votes)`)
+    this.emitSelf()
+  }
+
   private emitPeer(name: string): void {
     if (name === this.identity.name) return
     const r = this.neighbourhood.get(name)
@@ -902,7 +633,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     return this.buzz.weighted(online)
   }
 
-  /** The 1 s reconciliation: status decay (MISSING), buzz decay, chattiness, stats. */
+  /** The 1 s reconciliation: observations follow the derived status, buzz decay, chattiness, stats. */
   private scheduleTick(): void {
     this.tickTimer = this.clock.setTimeout(() => {
       this.tickTimer = null
@@ -921,19 +652,18 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.buzz.decay()
       this.lastBuzzDecayMs += 10_000
     }
+    const booting = this.booting
+    if (!booting && !this.bootOpinionFormed) this.formBootOpinion()
     this.currentChattiness = computeChattiness({
-      booting: this.booting,
+      booting,
       forced: this.config.forceChattiness,
       weightedBuzz: this.weightedBuzz(),
       load: this.hostStats().LoadAvg
     })
+    this.reconciler.runOnce()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
-      const s = this.peerStatus(r)
-      if (this.lastPeerStatus.get(r.name) !== s) {
-        if (s === 'MISSING' && r.observation.online === 'ONLINE') r.observation.online = 'MISSING'
-        this.emitPeer(r.name)
-      }
+      if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)
     }
     const stats = this.stats()
     const json = JSON.stringify(stats)
@@ -943,12 +673,34 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     }
   }
 
+  /** Our own ping evidence every ~30 s, so Go peers keep us ONLINE (presence.md §5.4). */
+  private scheduleKeepAlive(): void {
+    if (this.keepAliveEveryMs <= 0) return
+    this.keepAliveTimer = this.clock.setTimeout(() => {
+      this.keepAliveTimer = null
+      if (this.state === 'online') void keepAlivePing(this.core).catch((e: unknown) => this.log.debug(`keep-alive: ${String(e)}`))
+      this.scheduleKeepAlive()
+    }, this.keepAliveEveryMs)
+  }
+
+  private stopLoops(): void {
+    if (this.tickTimer) this.clock.clearTimeout(this.tickTimer)
+    this.tickTimer = null
+    if (this.keepAliveTimer) this.clock.clearTimeout(this.keepAliveTimer)
+    this.keepAliveTimer = null
+  }
+
   private later(ms: number, fn: () => void): void {
     const h = this.clock.setTimeout(() => {
       this.timers.delete(h)
       fn()
     }, ms)
     this.timers.add(h)
+  }
+
+  private cancelTimers(): void {
+    for (const t of this.timers) this.clock.clearTimeout(t)
+    this.timers.clear()
   }
 
   private flag(reason: string): void {
@@ -981,27 +733,3 @@ function identityFromConfig(config: NodeConfig): Identity {
   }
   return determineIdentity({ nameArg: config.name, soulArg: config.soul, hostname: hostname().split('.')[0] ?? '', fingerprint })
 }
-
-function eventView(e: SyncEvent, trust: Trust): EventView {
-  return { id: e.id, ts: e.ts.toString(), svc: e.svc, emitter: e.emitter ?? '', trust, summary: summarize(e), json: encodeEvent(e) }
-}
-
-function summarize(e: SyncEvent): string {
-  switch (e.svc) {
-    case 'hey-there':
-      return `${e.hey_there.From} says hey there`
-    case 'chau':
-      return `${e.chau.From} says chau`
-    case 'social':
-      return `${e.social.actor ?? '?'} ${e.social.type} ${e.social.target ?? '?'}${e.social.reason ? ` (${e.social.reason})` : ''}`
-    case 'ping':
-      return `${e.ping.observer ?? '?'} pinged ${e.ping.target ?? '?'} in ${e.ping.rtt} ms`
-    case 'seen':
-      return `${e.seen.observer ?? '?'} saw ${e.seen.subject ?? '?'} via ${e.seen.via}`
-    case 'observation':
-      return `${e.observation.observer ?? '?'} observed ${e.observation.subject ?? '?'}: ${e.observation.type}${e.observation.online_state ? ` ${e.observation.online_state}` : ''}`
-    case 'checkpoint':
-      return `checkpoint for ${e.checkpoint.subject} (${(e.checkpoint.signatures ?? []).length} signatures)`
-  }
-}
-

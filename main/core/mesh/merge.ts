@@ -11,10 +11,10 @@ import type { Trust } from '../views'
 import { storeEvent, type MergedEvent, type MergeSource, type MeshHost } from './host'
 import type { MeshStats } from './stats'
 import { createZine, isSigned } from './wire'
+import { applyBulkPresence } from '../presence/bulkIntake'
 
 /** The zine window: events with ts ≥ now − 5 min. */
 export const ZINE_WINDOW_NS = 5n * 60n * 1_000_000_000n
-const RECENT_S = 300
 
 export interface MergeReport {
   added: number
@@ -63,46 +63,15 @@ const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r))
  * blocks the server for the length of 5,000 signature checks.
  */
 export async function mergeEvents(host: MeshHost, events: readonly SyncEvent[], source: MergeSource, peer: string, stats: MeshStats): Promise<MergeReport> {
-  const self = host.self.name
-  const booting = host.isBooting()
-  const dir = host.directory
-
-  // hey-there identities (presence.md §2.3): a bad embedded signature skips the import only.
-  for (const e of events) {
-    if (e.svc !== 'hey-there' || e.hey_there.From === self || e.hey_there.From === '') continue
-    if (isSigned(e)) {
-      const key = carriedPublicKeyBytes(e)
-      if (!key || !cachedVerify(e, key)) continue
-    }
-    dir.learn({ name: e.hey_there.From, publicKey: e.hey_there.PublicKey, meshIP: e.hey_there.MeshIP })
-  }
-
-  // chau events (presence.md §4.3): ignored while booting; a newer hey-there wins.
-  const chauSenders = new Set<string>()
-  for (const e of events) if (e.svc === 'chau') chauSenders.add(e.chau.From)
-  if (!booting) {
-    for (const e of events) {
-      if (e.svc !== 'chau' || e.chau.From === self || e.chau.From === '') continue
-      if (isSigned(e)) {
-        const key = carriedPublicKeyBytes(e) ?? dir.publicKeyOf(e.chau.From)
-        if (!key || !cachedVerify(e, key)) continue
-      }
-      const newerInBatch = events.some((h) => h.svc === 'hey-there' && h.hey_there.From === e.chau.From && h.ts > e.ts)
-      if (newerInBatch || host.ledger.hasNewerHeyThere(e.chau.From, e.ts)) continue
-      if (dir.isOnline(e.chau.From)) dir.markOffline(e.chau.From)
-    }
-  }
-
-  // Emitters of merged events count as seen (not while booting; not chau senders).
-  if (!booting) {
-    const nowS = host.clock.nowMs() / 1000
-    for (const e of events) {
-      const emitter = e.emitter ?? ''
-      if (emitter === '' || emitter === self || chauSenders.has(emitter) || dir.isOnline(emitter)) continue
-      const t = Number(e.ts / 1_000_000_000n)
-      if (nowS - t < RECENT_S) dir.recordOnline(emitter, t)
-    }
-  }
+  // One presence path for every bulk arrival (shared with NaraNode.ingestEvents).
+  applyBulkPresence(events, {
+    self: host.self.name,
+    booting: host.isBooting(),
+    nowMs: host.clock.nowMs(),
+    directory: host.directory,
+    trustOf: (e) => eventTrust(e, host),
+    hasNewerHeyThere: (from, ts) => host.ledger.hasNewerHeyThere(from, ts)
+  })
 
   const report: MergeReport = { added: 0, duplicate: 0, rejected: 0, badSignature: 0, unsigned: 0, unknownKey: 0, merged: [] }
   for (const [i, e] of events.entries()) {

@@ -5,7 +5,7 @@
  */
 import type { NaraNode, MeshAttachment } from '../node'
 import type { SyncEventOf } from '../protocol/types'
-import type { MeshDirectory, MeshHost, TransportMode } from './host'
+import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
 
@@ -18,39 +18,13 @@ export interface NodeMeshOptions {
   config?: Partial<MeshConfig>
 }
 
-function directoryFor(node: NaraNode): MeshDirectory {
-  const hood = node.neighbourhood
-  const online = (name: string): boolean => {
-    const r = hood.get(name)
-    return !!r && node.peerStatus(r) === 'ONLINE'
-  }
-  return {
-    publicKeyOf: (name) => hood.keyOf(name),
-    meshIPOf: (name) => hood.get(name)?.meshIP || null,
-    onlineMeshPeers: () => hood.all().filter((r) => r.meshIP !== '' && node.peerStatus(r) === 'ONLINE').map((r) => r.name),
-    isKnown: (name) => !!hood.get(name),
-    learn: (peer, opts) => {
-      if (peer.name === node.identity.name || peer.name === '') return
-      const r = hood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, node.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
-      r.viaMesh = true
-    },
-    recordOnline: (name, tSeconds) => {
-      if (name !== node.identity.name) node.recordMeshSighting(name, tSeconds)
-    },
-    markOffline: (name) => {
-      hood.markOffline(name, node.clock.nowMs())
-    },
-    isOnline: online
-  }
-}
-
 export function meshHostFor(node: NaraNode): MeshHost {
   return {
     self: { name: node.identity.name, id: node.identity.id, signer: node.identity.signer! },
     clock: node.clock,
     random: node.random,
     ledger: node.ledger,
-    directory: directoryFor(node),
+    directory: node.directory,
     meshIP: () => node.config.meshIP,
     chattiness: () => node.chattiness,
     isBooting: () => node.booting,
@@ -83,6 +57,15 @@ export class NodeMesh implements MeshAttachment {
       ...this.opts.config
     })
     this.bound = await this.mesh.start()
+  }
+
+  /** GET /ping at the peer's mesh address; only an answer from that very peer counts. */
+  async ping(name: string, timeoutMs: number): Promise<{ rttMs: number } | null> {
+    const mesh = this.mesh
+    const url = mesh?.baseUrlOf(name)
+    if (!mesh || !url) return null
+    const r = await mesh.client.ping(url, timeoutMs)
+    return r.ok && r.value.from === name ? { rttMs: r.value.rttMs } : null
   }
 
   /** The reference runs a final gossip round right after its chau (bounded). */

@@ -69,6 +69,12 @@ export class HowdyCoordinator {
     return this.active.get(target)?.seen
   }
 
+  /** Howdys counted for `target` (ours included) and whether we answered; undefined without a coordinator. */
+  stateOf(target: string): { seen: number; responded: boolean } | undefined {
+    const c = this.active.get(target)
+    return c && { seen: c.seen, responded: c.responded }
+  }
+
   stop(): void {
     for (const name of [...this.active.keys()]) this.cancel(name)
   }

@@ -1,0 +1,76 @@
+/**
+ * How the node presents what it knows: a peer's status (the event projection and our own
+ * direct observations, most recent evidence winning, ONLINE decaying to MISSING), and the
+ * NeighbourView / EventView shapes of views.ts. Pure functions of their inputs.
+ */
+import { encodeEvent } from '../protocol/events'
+import type { SyncEvent } from '../protocol/types'
+import type { EventView, NeighbourView, PeerStatus, Trust } from '../views'
+import type { NeighbourRecord } from './neighbourhood'
+import { missingThresholdSeconds, type OnlineProjection } from './projection'
+
+const NS_PER_S = 1_000_000_000n
+
+export function peerStatus(r: NeighbourRecord, projection: OnlineProjection, nowNs: bigint, ownTransport: string): PeerStatus {
+  const threshold = missingThresholdSeconds(r.status?.transport_mode, ownTransport)
+  const projected = projection.stateOf(r.name)
+  const obsAtNs = BigInt(r.observation.last_seen ?? 0) * NS_PER_S
+  const obs = r.observation.online
+  if (projected && (projected.lastEventTs >= obsAtNs || !obs)) {
+    return projection.statusOf(r.name, nowNs, threshold) ?? 'MISSING'
+  }
+  if (obs === 'OFFLINE') return 'OFFLINE'
+  if (obs === 'ONLINE' && nowNs - obsAtNs <= BigInt(threshold) * NS_PER_S) return 'ONLINE'
+  return 'MISSING'
+}
+
+export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection: OnlineProjection): NeighbourView {
+  const s = r.status
+  const o = r.observation
+  const lastSeenMs = Math.max(r.lastSeenMs, (o.last_seen ?? 0) * 1000, Number((projection.lastEventTs(r.name) ?? 0n) / 1_000_000n))
+  return {
+    name: r.name,
+    id: r.id,
+    publicKey: r.publicKey,
+    status,
+    lastSeenMs,
+    firstSeenMs: r.firstSeenMs,
+    startTime: o.start_time ?? 0,
+    restarts: o.restarts ?? 0,
+    uptimeSeconds: o.last_restart ? Math.max(0, (o.last_seen ?? 0) - o.last_restart) : o.start_time ? Math.max(0, (o.last_seen ?? 0) - o.start_time) : 0,
+    personality: s ? { ...s.Personality } : null,
+    flair: s?.Flair ?? '',
+    aura: s && s.Aura.primary ? { ...s.Aura } : null,
+    version: s?.Version ?? '',
+    chattiness: s?.Chattiness ?? 0,
+    buzz: s?.Buzz ?? 0,
+    meshIP: r.meshIP,
+    transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaMesh ? 'mesh' : 'plaza',
+    trust: r.trust,
+    lastPingRttMs: o.last_ping_rtt ?? null,
+    coordinates: s?.coordinates ? { ...s.coordinates } : null
+  }
+}
+
+export function eventView(e: SyncEvent, trust: Trust): EventView {
+  return { id: e.id, ts: e.ts.toString(), svc: e.svc, emitter: e.emitter ?? '', trust, summary: summarizeEvent(e), json: encodeEvent(e) }
+}
+
+export function summarizeEvent(e: SyncEvent): string {
+  switch (e.svc) {
+    case 'hey-there':
+      return `${e.hey_there.From} says hey there`
+    case 'chau':
+      return `${e.chau.From} says chau`
+    case 'social':
+      return `${e.social.actor ?? '?'} ${e.social.type} ${e.social.target ?? '?'}${e.social.reason ? ` (${e.social.reason})` : ''}`
+    case 'ping':
+      return `${e.ping.observer ?? '?'} pinged ${e.ping.target ?? '?'} in ${e.ping.rtt} ms`
+    case 'seen':
+      return `${e.seen.observer ?? '?'} saw ${e.seen.subject ?? '?'} via ${e.seen.via}`
+    case 'observation':
+      return `${e.observation.observer ?? '?'} observed ${e.observation.subject ?? '?'}: ${e.observation.type}${e.observation.online_state ? ` ${e.observation.online_state}` : ''}`
+    case 'checkpoint':
+      return `checkpoint for ${e.checkpoint.subject} (${(e.checkpoint.signatures ?? []).length} signatures)`
+  }
+}
