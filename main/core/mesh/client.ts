@@ -78,6 +78,7 @@ export class MeshClient {
   private readonly agent: Agent
   /** Peers (by base URL) that advertised gzip support. */
   private readonly compressing = new Set<string>()
+  private lastSignedMs = 0
 
   constructor(private readonly opts: MeshClientOptions) {
     this.agent = new Agent({ keepAlive: true, maxSockets: 20, maxFreeSockets: 20, timeout: 90_000 })
@@ -85,6 +86,17 @@ export class MeshClient {
 
   close(): void {
     this.agent.destroy()
+  }
+
+  /**
+   * A timestamp no signed request of ours has used yet. Two requests for the same path within
+   * one millisecond would otherwise carry identical signatures, and a peer's replay cache
+   * refuses the second; running up to a few ms ahead stays far inside the clock tolerance.
+   */
+  private nextSigningMs(): number {
+    const now = Math.trunc(this.opts.clock.nowMs())
+    this.lastSignedMs = now > this.lastSignedMs ? now : this.lastSignedMs + 1
+    return this.lastSignedMs
   }
 
   peerAcceptsCompression(baseUrl: string): boolean {
@@ -110,7 +122,7 @@ export class MeshClient {
       }
       headers['Content-Length'] = String(payload.length)
     }
-    if (o.auth) Object.assign(headers, signMeshRequestHeaders(this.opts.name, this.opts.signer, o.method, url.pathname, this.opts.clock.nowMs()))
+    if (o.auth) Object.assign(headers, signMeshRequestHeaders(this.opts.name, this.opts.signer, o.method, url.pathname, this.nextSigningMs()))
     const bytesOut = payload?.length ?? 0
 
     return new Promise((resolve) => {

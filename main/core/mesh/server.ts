@@ -331,7 +331,7 @@ export class MeshServer {
     const body = encodeZineBody(own)
     const startedMs = c.startedMs
     this.track(
-      new Promise<void>((resolve) => setImmediate(resolve)).then(() => mergeEvents(this.host, zine.events, 'zine', zine.from, this.opts.stats)).then((report) => {
+      afterNextPoll().then(() => mergeEvents(this.host, zine.events, 'zine', zine.from, this.opts.stats)).then((report) => {
         if (!zineHasChauFrom(zine)) this.host.directory.recordOnline(zine.from, zine.created_at)
         this.emitExchange({
           ...base,
@@ -443,6 +443,16 @@ export class MeshServer {
   private emitExchange(view: Parameters<NonNullable<MeshHost['onExchange']>>[0]): void {
     this.host.onExchange?.(view)
   }
+}
+
+/**
+ * Resolves after the event loop has polled for I/O once more. One setImmediate alone runs in
+ * the same loop turn, before the next poll, so a merge started there (a long synchronous
+ * stretch of signature checks) would still hold back the reply's delivery to a peer in this
+ * process and every other request already waiting; the second hop lets them go first.
+ */
+function afterNextPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
 }
 
 function acceptsGzip(v: string | string[] | undefined): boolean {

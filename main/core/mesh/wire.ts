@@ -20,7 +20,7 @@ import {
   type SyncRequest as WireSyncRequest
 } from '../protocol/syncMessages'
 import type { SyncEvent, Zine } from '../protocol/types'
-import { createZine, decodeZine, encodeZine, verifyZine, type DecodedZine } from '../protocol/zine'
+import { createZine, decodeZine, encodeZineBytes, verifyZine, type DecodedZine } from '../protocol/zine'
 import { err, ok, type Result } from '../result'
 
 export { createZine, encodeEvent, isSigned, meshRequestMessage, verifyEvent, verifySyncResponse, verifyZine }
@@ -74,7 +74,7 @@ export function decodeZineBody(body: Uint8Array): Result<DecodedZine> {
 
 /** Zine JSON + "\n" as json.Encoder writes it. */
 export function encodeZineBody(z: Zine): Buffer {
-  return Buffer.from(encodeZine(z) + '\n', 'utf8')
+  return encodeZineBytes(z, '\n')
 }
 
 // ---- /dm ----------------------------------------------------------------------------------

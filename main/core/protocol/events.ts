@@ -9,8 +9,8 @@ import type {
 import { SERVICES } from './types'
 import { goArray, goFloat, goFormatF1, goInt, goObject, goQuote, omitBool, omitInt, omitStr } from './gojson'
 import {
-  catchDecode, fail, fields, float, int, int64, object, optInt, optObject, optStr, parseOrValue, shape, str, strArray,
-  type JsonObject
+  catchDecode, fail, fields, float, int, int64, isPlainObject, object, optInt, optObject, optStr, parseOrValue, shape, str,
+  strArray, type JsonObject
 } from './codec-fields'
 import { decodeNaraObservation, encodeNaraObservation } from './status'
 import { attestationSigningString } from './checkpoint'
@@ -421,130 +421,200 @@ const CHECKPOINT = shape([
   'version', 'subject', 'subject_id', 'previous_checkpoint_id', 'observation', 'as_of_time', 'round', 'voter_ids', 'signatures'
 ])
 
-/** Copies only the defined values: decoded payloads never carry `undefined`-valued keys. */
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k]
-  return o
+// Decoding runs for every event of every zine: the readers below take the common case (a
+// value of the right type) inline and fall back to the shared field readers, which build the
+// error, only otherwise. Payload objects get only their present fields, in declaration
+// order, assigned once (never deleted: that would turn them into slow dictionary objects).
+
+/** An omitempty string: "" and absent both stay absent. */
+function optS(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return v === '' ? undefined : v
+  return optStr(v, path)
+}
+
+function reqS(v: unknown, path: string): string {
+  return typeof v === 'string' ? v : str(v, path)
+}
+
+function decodeSocial(v: JsonObject): SocialPayload {
+  const f = fields(v, SOCIAL)
+  const p: SocialPayload = { type: reqS(f.type, 'social.type') }
+  const actor = optS(f.actor, 'social.actor')
+  const actorId = optS(f.actor_id, 'social.actor_id')
+  const target = optS(f.target, 'social.target')
+  const targetId = optS(f.target_id, 'social.target_id')
+  const reason = optS(f.reason, 'social.reason')
+  const witness = optS(f.witness, 'social.witness')
+  if (actor !== undefined) p.actor = actor
+  if (actorId !== undefined) p.actor_id = actorId
+  if (target !== undefined) p.target = target
+  if (targetId !== undefined) p.target_id = targetId
+  if (reason !== undefined) p.reason = reason
+  if (witness !== undefined) p.witness = witness
+  return p
+}
+
+function decodePing(v: JsonObject): PingPayload {
+  const f = fields(v, PING)
+  const observer = optS(f.observer, 'ping.observer')
+  const observerId = optS(f.observer_id, 'ping.observer_id')
+  const target = optS(f.target, 'ping.target')
+  const targetId = optS(f.target_id, 'ping.target_id')
+  const rtt = typeof f.rtt === 'number' ? f.rtt : float(f.rtt, 'ping.rtt')
+  const p = {} as PingPayload
+  if (observer !== undefined) p.observer = observer
+  if (observerId !== undefined) p.observer_id = observerId
+  if (target !== undefined) p.target = target
+  if (targetId !== undefined) p.target_id = targetId
+  p.rtt = rtt
+  return p
+}
+
+function decodeObservation(v: JsonObject): ObservationPayload {
+  const f = fields(v, OBSERVATION)
+  const observer = optS(f.observer, 'observation.observer')
+  const observerId = optS(f.observer_id, 'observation.observer_id')
+  const subject = optS(f.subject, 'observation.subject')
+  const subjectId = optS(f.subject_id, 'observation.subject_id')
+  const type = reqS(f.type, 'observation.type')
+  const importance = int(f.importance, 'observation.importance')
+  const startTime = optInt(f.start_time, 'observation.start_time')
+  const restartNum = optInt(f.restart_num, 'observation.restart_num')
+  const lastRestart = optInt(f.last_restart, 'observation.last_restart')
+  const onlineState = optS(f.online_state, 'observation.online_state')
+  const clusterName = optS(f.cluster_name, 'observation.cluster_name')
+  const observerUptime = optInt(f.observer_uptime, 'observation.observer_uptime', { unsigned: true })
+  const p = {} as ObservationPayload
+  if (observer !== undefined) p.observer = observer
+  if (observerId !== undefined) p.observer_id = observerId
+  if (subject !== undefined) p.subject = subject
+  if (subjectId !== undefined) p.subject_id = subjectId
+  p.type = type
+  p.importance = importance
+  if (startTime !== undefined) p.start_time = startTime
+  if (restartNum !== undefined) p.restart_num = restartNum
+  if (lastRestart !== undefined) p.last_restart = lastRestart
+  if (onlineState !== undefined) p.online_state = onlineState
+  if (clusterName !== undefined) p.cluster_name = clusterName
+  if (observerUptime !== undefined) p.observer_uptime = observerUptime
+  if (f.is_backfill !== undefined && f.is_backfill !== null) {
+    if (typeof f.is_backfill !== 'boolean') fail('wrong_type', 'observation.is_backfill must be a boolean')
+    if (f.is_backfill) p.is_backfill = true
+  }
+  return p
+}
+
+function decodeSeen(v: JsonObject): SeenPayload {
+  const f = fields(v, SEEN)
+  const observer = optS(f.observer, 'seen.observer')
+  const observerId = optS(f.observer_id, 'seen.observer_id')
+  const subject = optS(f.subject, 'seen.subject')
+  const subjectId = optS(f.subject_id, 'seen.subject_id')
+  const via = reqS(f.via, 'seen.via')
+  const p = {} as SeenPayload
+  if (observer !== undefined) p.observer = observer
+  if (observerId !== undefined) p.observer_id = observerId
+  if (subject !== undefined) p.subject = subject
+  if (subjectId !== undefined) p.subject_id = subjectId
+  p.via = via
+  return p
+}
+
+function decodeCheckpoint(v: JsonObject): CheckpointPayload {
+  const f = fields(v, CHECKPOINT)
+  const voterIds = strArray(f.voter_ids, 'checkpoint.voter_ids')
+  const signatures = strArray(f.signatures, 'checkpoint.signatures')
+  const version = int(f.version, 'checkpoint.version')
+  const subject = str(f.subject, 'checkpoint.subject')
+  const subjectId = str(f.subject_id, 'checkpoint.subject_id')
+  const previous = optStr(f.previous_checkpoint_id, 'checkpoint.previous_checkpoint_id')
+  const observation = decodeNaraObservation(f.observation, 'checkpoint.observation')
+  const asOfTime = int(f.as_of_time, 'checkpoint.as_of_time')
+  const round = int(f.round, 'checkpoint.round')
+  const p = { version, subject, subject_id: subjectId } as CheckpointPayload
+  if (previous !== undefined) p.previous_checkpoint_id = previous
+  p.observation = observation
+  p.as_of_time = asOfTime
+  p.round = round
+  if (voterIds?.length) p.voter_ids = voterIds
+  if (signatures?.length) p.signatures = signatures
+  return p
 }
 
 function decodePayload(svc: Service, v: JsonObject): PayloadOf<Service> {
   switch (svc) {
-    case 'social': {
-      const f = fields(v, SOCIAL)
-      return compact<SocialPayload>({
-        type: str(f.type, 'social.type'),
-        actor: optStr(f.actor, 'social.actor'),
-        actor_id: optStr(f.actor_id, 'social.actor_id'),
-        target: optStr(f.target, 'social.target'),
-        target_id: optStr(f.target_id, 'social.target_id'),
-        reason: optStr(f.reason, 'social.reason'),
-        witness: optStr(f.witness, 'social.witness')
-      })
-    }
-    case 'ping': {
-      const f = fields(v, PING)
-      return compact<PingPayload>({
-        observer: optStr(f.observer, 'ping.observer'),
-        observer_id: optStr(f.observer_id, 'ping.observer_id'),
-        target: optStr(f.target, 'ping.target'),
-        target_id: optStr(f.target_id, 'ping.target_id'),
-        rtt: float(f.rtt, 'ping.rtt')
-      })
-    }
-    case 'observation': {
-      const f = fields(v, OBSERVATION)
-      const p = compact<ObservationPayload>({
-        observer: optStr(f.observer, 'observation.observer'),
-        observer_id: optStr(f.observer_id, 'observation.observer_id'),
-        subject: optStr(f.subject, 'observation.subject'),
-        subject_id: optStr(f.subject_id, 'observation.subject_id'),
-        type: str(f.type, 'observation.type'),
-        importance: int(f.importance, 'observation.importance'),
-        start_time: optInt(f.start_time, 'observation.start_time'),
-        restart_num: optInt(f.restart_num, 'observation.restart_num'),
-        last_restart: optInt(f.last_restart, 'observation.last_restart'),
-        online_state: optStr(f.online_state, 'observation.online_state'),
-        cluster_name: optStr(f.cluster_name, 'observation.cluster_name'),
-        observer_uptime: optInt(f.observer_uptime, 'observation.observer_uptime', { unsigned: true })
-      })
-      if (f.is_backfill !== undefined && f.is_backfill !== null) {
-        if (typeof f.is_backfill !== 'boolean') fail('wrong_type', 'observation.is_backfill must be a boolean')
-        if (f.is_backfill) p.is_backfill = true
-      }
-      return p
-    }
+    case 'social': return decodeSocial(v)
+    case 'ping': return decodePing(v)
+    case 'observation': return decodeObservation(v)
     case 'hey-there': {
       const f = fields(v, HEY_THERE)
       return {
-        From: str(f.From, 'hey_there.From'),
-        PublicKey: str(f.PublicKey, 'hey_there.PublicKey'),
-        MeshIP: str(f.MeshIP, 'hey_there.MeshIP'),
-        ID: str(f.ID, 'hey_there.ID'),
-        Signature: str(f.Signature, 'hey_there.Signature')
+        From: reqS(f.From, 'hey_there.From'),
+        PublicKey: reqS(f.PublicKey, 'hey_there.PublicKey'),
+        MeshIP: reqS(f.MeshIP, 'hey_there.MeshIP'),
+        ID: reqS(f.ID, 'hey_there.ID'),
+        Signature: reqS(f.Signature, 'hey_there.Signature')
       } satisfies HeyTherePayload
     }
     case 'chau': {
       const f = fields(v, CHAU)
       return {
-        From: str(f.From, 'chau.From'),
-        PublicKey: str(f.PublicKey, 'chau.PublicKey'),
-        ID: str(f.ID, 'chau.ID'),
-        Signature: str(f.Signature, 'chau.Signature')
+        From: reqS(f.From, 'chau.From'),
+        PublicKey: reqS(f.PublicKey, 'chau.PublicKey'),
+        ID: reqS(f.ID, 'chau.ID'),
+        Signature: reqS(f.Signature, 'chau.Signature')
       } satisfies ChauPayload
     }
-    case 'seen': {
-      const f = fields(v, SEEN)
-      return compact<SeenPayload>({
-        observer: optStr(f.observer, 'seen.observer'),
-        observer_id: optStr(f.observer_id, 'seen.observer_id'),
-        subject: optStr(f.subject, 'seen.subject'),
-        subject_id: optStr(f.subject_id, 'seen.subject_id'),
-        via: str(f.via, 'seen.via')
-      })
-    }
-    case 'checkpoint': {
-      const f = fields(v, CHECKPOINT)
-      const voterIds = strArray(f.voter_ids, 'checkpoint.voter_ids')
-      const signatures = strArray(f.signatures, 'checkpoint.signatures')
-      return compact<CheckpointPayload>({
-        version: int(f.version, 'checkpoint.version'),
-        subject: str(f.subject, 'checkpoint.subject'),
-        subject_id: str(f.subject_id, 'checkpoint.subject_id'),
-        previous_checkpoint_id: optStr(f.previous_checkpoint_id, 'checkpoint.previous_checkpoint_id'),
-        observation: decodeNaraObservation(f.observation, 'checkpoint.observation'),
-        as_of_time: int(f.as_of_time, 'checkpoint.as_of_time'),
-        round: int(f.round, 'checkpoint.round'),
-        voter_ids: voterIds?.length ? voterIds : undefined,
-        signatures: signatures?.length ? signatures : undefined
-      })
-    }
+    case 'seen': return decodeSeen(v)
+    case 'checkpoint': return decodeCheckpoint(v)
   }
 }
 
-/** Decodes an already-parsed event value; throws DecodeFailure (use decodeEvent at boundaries). */
-export function decodeEventValue(value: unknown, path = 'event'): SyncEvent {
-  const f = fields(object(value, path), ENVELOPE)
-  const svc = str(f.svc, `${path}.svc`)
-  if (!isService(svc)) fail('unknown_kind', `${path}.svc ${JSON.stringify(svc.slice(0, 40))} is not a known service`)
-  const key = PAYLOAD_KEY[svc]
-  const rawPayload = optObject(f[key], `${path}.${key}`)
-  if (rawPayload === null) fail('missing_payload', `${path} has no ${key} payload for svc ${svc}`)
-  const e = {
-    id: str(f.id, `${path}.id`),
-    ts: int64(f.ts, `${path}.ts`),
-    svc,
-    [key]: decodePayload(svc, rawPayload)
-  } as unknown as SyncEvent
-  const emitter = optStr(f.emitter, `${path}.emitter`)
-  const emitterId = optStr(f.emitter_id, `${path}.emitter_id`)
-  const sig = optStr(f.sig, `${path}.sig`)
-  if (emitter !== undefined) e.emitter = emitter
-  if (emitterId !== undefined) e.emitter_id = emitterId
-  if (sig !== undefined) e.sig = sig
+const SERVICE_SET: ReadonlySet<string> = new Set(SERVICES)
+
+/** `base` or `base[index]`, built only when an error message needs it. */
+const pathAt = (base: string, index: number): string => (index < 0 ? base : `${base}[${index}]`)
+
+/**
+ * Decodes the `index`-th element of the list at `base` (index −1: the value at `base`
+ * itself); throws DecodeFailure whose reason names that path.
+ */
+export function decodeEventValueAt(value: unknown, base: string, index: number): SyncEvent {
+  const f = fields(isPlainObject(value) ? value : object(value, pathAt(base, index)), ENVELOPE)
+  const rawSvc = f.svc
+  const svc = typeof rawSvc === 'string' ? rawSvc : str(rawSvc, `${pathAt(base, index)}.svc`)
+  if (!SERVICE_SET.has(svc)) fail('unknown_kind', `${pathAt(base, index)}.svc ${JSON.stringify(svc.slice(0, 40))} is not a known service`)
+  const key = PAYLOAD_KEY[svc as Service]
+  const rawPayloadValue = f[key]
+  const rawPayload = isPlainObject(rawPayloadValue) ? rawPayloadValue : optObject(rawPayloadValue, `${pathAt(base, index)}.${key}`)
+  if (rawPayload === null) fail('missing_payload', `${pathAt(base, index)} has no ${key} payload for svc ${svc}`)
+  const rawId = f.id
+  const id = typeof rawId === 'string' ? rawId : str(rawId, `${pathAt(base, index)}.id`)
+  const rawTs = f.ts
+  const ts = typeof rawTs === 'bigint' && rawTs >= INT64_MIN && rawTs <= INT64_MAX ? rawTs : int64(rawTs, `${pathAt(base, index)}.ts`)
+  const payload = decodePayload(svc as Service, rawPayload)
+  const rawEmitter = f.emitter
+  const rawEmitterId = f.emitter_id
+  const rawSig = f.sig
+  const emitter = typeof rawEmitter === 'string' ? rawEmitter : optStr(rawEmitter, `${pathAt(base, index)}.emitter`)
+  const emitterId = typeof rawEmitterId === 'string' ? rawEmitterId : optStr(rawEmitterId, `${pathAt(base, index)}.emitter_id`)
+  const sig = typeof rawSig === 'string' ? rawSig : optStr(rawSig, `${pathAt(base, index)}.sig`)
+  const e = { id, ts, svc, [key]: payload } as unknown as SyncEvent
+  if (emitter) e.emitter = emitter
+  if (emitterId) e.emitter_id = emitterId
+  if (sig) e.sig = sig
   // The reference fills in a missing id and otherwise trusts the received one.
   if (e.id === '') e.id = computeEventId(e.ts, e.svc, contentString(e))
   return e
 }
+
+/** Decodes an already-parsed event value; throws DecodeFailure (use decodeEvent at boundaries). */
+export function decodeEventValue(value: unknown, path = 'event'): SyncEvent {
+  return decodeEventValueAt(value, path, -1)
+}
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
 
 /**
  * Decodes a SyncEvent from JSON text/bytes or from an already-parsed value (e.g. an element

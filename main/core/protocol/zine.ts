@@ -5,7 +5,7 @@
  */
 import type { SyncEvent, Zine } from './types'
 import { goArray, goInt, goObject, goQuote } from './gojson'
-import { decodeEventValue, encodeEvent } from './events'
+import { decodeEventValueAt, encodeEvent } from './events'
 import { array, catchDecode, DecodeFailure, fields, int, isPlainObject, object, parseOrValue, shape, str } from './codec-fields'
 import { decodeBase64Strict, ed25519Verify, sha256, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
@@ -32,6 +32,47 @@ export function encodeZine(z: Zine, options: { nilEvents?: boolean } = {}): stri
   ])
 }
 
+/**
+ * UTF-8 JSON of recently zined events, by object identity. A node sends the same 5-minute
+ * window in every gossip round (to 3–5 peers) and as its answer to every incoming zine, so
+ * each event would otherwise be encoded again and again. Sound because events are never
+ * mutated once built (constructors, signEvent and the decoders all return new objects).
+ * Bounded, oldest first out: ~20,000 × ~400 B at most.
+ */
+const encodedEvents = new Map<SyncEvent, Buffer>()
+export const ENCODED_EVENT_CACHE_MAX = 20_000
+
+function encodedEventBytes(e: SyncEvent): Buffer {
+  let bytes = encodedEvents.get(e)
+  if (bytes === undefined) {
+    bytes = Buffer.from(encodeEvent(e), 'utf8')
+    if (encodedEvents.size >= ENCODED_EVENT_CACHE_MAX) encodedEvents.delete(encodedEvents.keys().next().value as SyncEvent)
+    encodedEvents.set(e, bytes)
+  }
+  return bytes
+}
+
+/** Forgets every cached event encoding (to measure the cold path). */
+export function clearEncodedEventCache(): void {
+  encodedEvents.clear()
+}
+
+const COMMA = Buffer.from(',')
+
+/**
+ * `encodeZine(z) + suffix` as UTF-8 bytes, identical byte for byte, assembled from cached
+ * per-event bytes (one copy of the body instead of encoding, joining and transcoding it).
+ */
+export function encodeZineBytes(z: Zine, suffix = ''): Buffer {
+  const parts: Buffer[] = [Buffer.from(`{"from":${goQuote(z.from)},"created_at":${goInt(z.created_at)},"events":[`, 'utf8')]
+  for (let i = 0; i < z.events.length; i++) {
+    if (i > 0) parts.push(COMMA)
+    parts.push(encodedEventBytes(z.events[i] as SyncEvent))
+  }
+  parts.push(Buffer.from(`],"signature":${goQuote(z.signature)}}${suffix}`, 'utf8'))
+  return Buffer.concat(parts)
+}
+
 /** An element of a bundle that could not be decoded as a SyncEvent (it still counts for the bundle signature). */
 export interface RejectedEvent {
   index: number
@@ -52,9 +93,11 @@ export function decodeEventList(items: unknown[] | null, path: string): { events
   const events: SyncEvent[] = []
   const eventIds: string[] = []
   const rejected: RejectedEvent[] = []
-  ;(items ?? []).forEach((item, index) => {
+  if (items === null) return { events, eventIds, rejected }
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]
     try {
-      const e = decodeEventValue(item, `${path}[${index}]`)
+      const e = decodeEventValueAt(item, path, index)
       events.push(e)
       eventIds.push(e.id)
     } catch (e) {
@@ -63,7 +106,7 @@ export function decodeEventList(items: unknown[] | null, path: string): { events
       eventIds.push(id)
       rejected.push({ index, error: { code: e.code, reason: e.reason } })
     }
-  })
+  }
   return { events, eventIds, rejected }
 }
 
