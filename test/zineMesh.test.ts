@@ -35,7 +35,7 @@ afterEach(async () => {
 })
 
 function node(name: string, ip: string, opts: Partial<ConstructorParameters<typeof StandaloneMeshNode>[0]> = {}): StandaloneMeshNode {
-  const n = new StandaloneMeshNode({ name, listen: { host: ip, port: 7433 }, transport: 'gossip', config: { gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } }, ...opts })
+  const n = new StandaloneMeshNode({ name, listen: { host: ip, port: 7433 }, transport: 'gossip', config: { scanCidr: `${ip}/32`, gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } }, ...opts })
   nodes.push(n)
   return n
 }
