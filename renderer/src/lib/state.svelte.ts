@@ -1,0 +1,309 @@
+/**
+ * The UI's live state. Each collection opens with a snapshot (data-plane `get`) and then
+ * follows the stream (`subscribe`). Incoming samples land in plain pending buffers and are
+ * applied once per animation frame (FrameBatcher), so a burst of 1,000 newspapers costs one
+ * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
+ * sorted/filtered lists from the Maps when the version moves.
+ */
+import { chunkName, keys, type EventView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
+import { frames } from './frame'
+import { isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import type { Bus, ConnectionStatus } from './transport'
+import type { DataSource, Sample } from './dataSource'
+
+export const FEED_CAP = 500
+export const ZINE_CAP = 2000
+export const EVENT_CAP = 2000
+
+export interface PeerTotals {
+  peer: string
+  exchanges: number
+  eventsIn: number
+  eventsOut: number
+  newEvents: number
+  knownEvents: number
+  badEvents: number
+  bytesIn: number
+  bytesOut: number
+  latencyTotalMs: number
+  failures: number
+  lastAtMs: number
+  lastVerdict: string
+}
+
+const LOOK_KEY = 'nara.ui.lastLook'
+
+function pushCapped<T>(list: T[], items: T[], cap: number): T[] {
+  // Newest first.
+  const next = items.reverse().concat(list)
+  return next.length > cap ? next.slice(0, cap) : next
+}
+
+export class NaraState {
+  connection = $state<ConnectionStatus>({ state: 'connecting', attempt: 0 })
+  self = $state.raw<SelfView | null>(null)
+  stats = $state.raw<StatsView | null>(null)
+  lifecycle = $state.raw<LifecycleView | null>(null)
+  /** Bumped whenever `neighbours` changed (the Map itself is not reactive: 1,000 entries). */
+  neighboursVersion = $state(0)
+  readonly neighbours = new Map<string, NeighbourView>()
+  /** Latest newspaper per nara (the Newspapers view's "per nara" column). */
+  readonly latestNewspaper = new Map<string, NewspaperView>()
+  newspapersVersion = $state(0)
+  newspaperFeed = $state.raw<NewspaperView[]>([])
+  zineFeed = $state.raw<ZineExchangeView[]>([])
+  zineTotals = $state.raw<PeerTotals[]>([])
+  events = $state.raw<EventView[]>([])
+  /** Statuses as they were when the user last looked at the Neighbours view. */
+  lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
+  /** A coarse clock for "3m ago" labels; ticks only while the window is visible. */
+  now = $state(Date.now())
+  /** Samples dropped because their shape was wrong. */
+  rejected = $state(0)
+  /** Snapshot generation: views may show "loading" until the first snapshot is in. */
+  snapshots = $state(0)
+
+  private pendingNeighbours = new Map<string, NeighbourView>()
+  private pendingNewspapers: NewspaperView[] = []
+  private pendingZines: ZineExchangeView[] = []
+  private pendingEvents: EventView[] = []
+  private totals = new Map<string, PeerTotals>()
+  private seenZines = new Set<string>()
+  private seenEvents = new Set<string>()
+  private unsubs: Array<() => void> = []
+  private stopTicker: (() => void) | null = null
+
+  constructor(private readonly bus: Bus) {
+    this.connection = bus.status
+    this.lastLook = loadLook()
+    bus.onStatus((s) => {
+      this.connection = s
+      if (s.state === 'open') void this.follow()
+    })
+    if (bus.status.state === 'open') void this.follow()
+    this.stopTicker = startTicker(() => (this.now = Date.now()))
+  }
+
+  /** (Re)subscribes on the current link, then takes a snapshot (subscribe first: no gap). */
+  private async follow(): Promise<void> {
+    for (const u of this.unsubs) u()
+    this.unsubs = []
+    const data = this.bus.data()
+    if (!data) return
+    const route = (s: Sample): void => this.ingest(s)
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]) {
+      this.unsubs.push(data.subscribe(ke, route))
+    }
+    await this.snapshot(data)
+  }
+
+  private async snapshot(data: DataSource): Promise<void> {
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]
+    const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: sel === keys.events })))
+    for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
+    frames.schedule(() => {
+      this.snapshots++
+      if (this.lastLook === null && this.neighbours.size > 0) this.markLooked()
+    })
+  }
+
+  /** Routes one sample by its key into the pending buffers. */
+  ingest(s: Sample): void {
+    const k = s.key
+    const v = s.value
+    if (k === keys.self) {
+      if (isSelfView(v)) this.self = v
+      else this.rejected++
+      return
+    }
+    if (k === keys.stats) {
+      if (isStatsView(v)) this.stats = v
+      else this.rejected++
+      return
+    }
+    if (k === keys.lifecycle) {
+      if (isLifecycleView(v)) this.lifecycle = v
+      else this.rejected++
+      return
+    }
+    const [, , kind, chunk] = k.split('/')
+    if (chunk === undefined) return
+    if (kind === 'neighbours' && isNeighbourView(v)) {
+      this.pendingNeighbours.set(chunkName(chunk), v)
+      frames.schedule(this.flushNeighbours)
+    } else if (kind === 'newspapers' && isNewspaperView(v)) {
+      this.pendingNewspapers.push(v)
+      if (this.pendingNewspapers.length > FEED_CAP) this.pendingNewspapers.shift()
+      frames.schedule(this.flushNewspapers)
+    } else if (kind === 'zines' && isZineExchangeView(v)) {
+      this.pendingZines.push(v)
+      if (this.pendingZines.length > ZINE_CAP) this.pendingZines.shift()
+      frames.schedule(this.flushZines)
+    } else if (kind === 'events' && isEventView(v)) {
+      this.pendingEvents.push(v)
+      if (this.pendingEvents.length > EVENT_CAP) this.pendingEvents.shift()
+      frames.schedule(this.flushEvents)
+    } else this.rejected++
+  }
+
+  private flushNeighbours = (): void => {
+    let changed = false
+    for (const [name, v] of this.pendingNeighbours) {
+      const prev = this.neighbours.get(name)
+      // A snapshot reply may arrive after a fresher streamed sample: keep the newest.
+      if (prev && prev.lastSeenMs > v.lastSeenMs && prev.status === v.status) continue
+      this.neighbours.set(name, v)
+      changed = true
+    }
+    this.pendingNeighbours.clear()
+    if (changed) this.neighboursVersion++
+  }
+
+  private flushNewspapers = (): void => {
+    const fresh: NewspaperView[] = []
+    for (const n of this.pendingNewspapers) {
+      const prev = this.latestNewspaper.get(n.from)
+      if (prev && prev.receivedAtMs >= n.receivedAtMs) continue
+      this.latestNewspaper.set(n.from, n)
+      fresh.push(n)
+    }
+    this.pendingNewspapers = []
+    if (fresh.length === 0) return
+    this.newspaperFeed = pushCapped(this.newspaperFeed, fresh, FEED_CAP)
+    this.newspapersVersion++
+  }
+
+  private flushZines = (): void => {
+    const fresh: ZineExchangeView[] = []
+    for (const z of this.pendingZines) {
+      const id = `${z.peer}\u0000${z.direction}\u0000${z.atMs}`
+      if (this.seenZines.has(id)) continue
+      this.seenZines.add(id)
+      fresh.push(z)
+      const t = this.totals.get(z.peer) ?? newTotals(z.peer)
+      t.exchanges++
+      t.eventsIn += z.eventsIn
+      t.eventsOut += z.eventsOut
+      t.newEvents += z.newEvents
+      t.knownEvents += z.knownEvents
+      t.badEvents += z.badEvents ?? 0
+      t.bytesIn += z.bytesIn ?? 0
+      t.bytesOut += z.bytesOut ?? 0
+      t.latencyTotalMs += z.latencyMs ?? 0
+      if (z.verdict !== 'ok') t.failures++
+      if (z.atMs >= t.lastAtMs) {
+        t.lastAtMs = z.atMs
+        t.lastVerdict = z.verdict
+      }
+      this.totals.set(z.peer, t)
+    }
+    this.pendingZines = []
+    if (fresh.length === 0) return
+    if (this.seenZines.size > ZINE_CAP * 4) this.seenZines = new Set([...this.seenZines].slice(-ZINE_CAP))
+    this.zineFeed = pushCapped(this.zineFeed, fresh.sort((a, b) => a.atMs - b.atMs), ZINE_CAP)
+    this.zineTotals = [...this.totals.values()].map((t) => ({ ...t })).sort((a, b) => b.lastAtMs - a.lastAtMs)
+  }
+
+  private flushEvents = (): void => {
+    const fresh = this.pendingEvents.filter((e) => {
+      if (this.seenEvents.has(e.id)) return false
+      this.seenEvents.add(e.id)
+      return true
+    })
+    this.pendingEvents = []
+    if (fresh.length === 0) return
+    if (this.seenEvents.size > EVENT_CAP * 4) this.seenEvents = new Set([...this.seenEvents].slice(-EVENT_CAP))
+    this.events = pushCapped(this.events, fresh, EVENT_CAP)
+  }
+
+  /** Remembers who is online now, so the Neighbours view can say who joined/left since. */
+  markLooked(): void {
+    const look: Record<string, PeerStatus> = {}
+    for (const [name, n] of this.neighbours) look[name] = n.status
+    this.lastLook = look
+    try {
+      localStorage.setItem(LOOK_KEY, JSON.stringify(look))
+    } catch {
+      // Storage full or disabled: the count just resets next time.
+    }
+  }
+
+  /** Last sign of life in ms: the neighbour view's lastSeen, sharpened by its latest newspaper. */
+  lastHeardMs(n: NeighbourView): number {
+    const paper = this.latestNewspaper.get(n.name)
+    return paper && paper.receivedAtMs > n.lastSeenMs ? paper.receivedAtMs : n.lastSeenMs
+  }
+
+  /** Who came online / went away since `markLooked`. */
+  changesSinceLook(): { joined: string[]; left: string[] } {
+    const look = this.lastLook
+    if (!look) return { joined: [], left: [] }
+    const joined: string[] = []
+    const left: string[] = []
+    for (const [name, n] of this.neighbours) {
+      const before = look[name]
+      if (n.status === 'ONLINE' && before !== 'ONLINE') joined.push(name)
+      if (n.status !== 'ONLINE' && before === 'ONLINE') left.push(name)
+    }
+    return { joined, left }
+  }
+
+  dispose(): void {
+    for (const u of this.unsubs) u()
+    this.unsubs = []
+    this.stopTicker?.()
+  }
+}
+
+function newTotals(peer: string): PeerTotals {
+  return {
+    peer,
+    exchanges: 0,
+    eventsIn: 0,
+    eventsOut: 0,
+    newEvents: 0,
+    knownEvents: 0,
+    badEvents: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    latencyTotalMs: 0,
+    failures: 0,
+    lastAtMs: 0,
+    lastVerdict: ''
+  }
+}
+
+function loadLook(): Record<string, PeerStatus> | null {
+  try {
+    const raw = localStorage.getItem(LOOK_KEY)
+    if (!raw) return null
+    const v = JSON.parse(raw) as unknown
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return null
+    const out: Record<string, PeerStatus> = Object.create(null) as Record<string, PeerStatus>
+    for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
+      if (s === 'ONLINE' || s === 'OFFLINE' || s === 'MISSING') out[k] = s
+    }
+    return out
+  } catch {
+    return null
+  }
+}
+
+function startTicker(tick: () => void): () => void {
+  let timer: ReturnType<typeof setInterval> | null = null
+  const sync = (): void => {
+    if (document.visibilityState === 'visible' && timer === null) {
+      tick()
+      timer = setInterval(tick, 5000)
+    } else if (document.visibilityState !== 'visible' && timer !== null) {
+      clearInterval(timer)
+      timer = null
+    }
+  }
+  document.addEventListener('visibilitychange', sync)
+  sync()
+  return () => {
+    document.removeEventListener('visibilitychange', sync)
+    if (timer !== null) clearInterval(timer)
+  }
+}
