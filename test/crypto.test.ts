@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { ed25519Verify, parsePublicKey, parseSignature, signerFromSeed, decodeBase64Strict } from '../main/core/protocol/crypto'
+import {
+  decodeBase64Strict,
+  ed25519Verify,
+  parsePublicKey,
+  parseSignature,
+  publicKeyBase64,
+  signerFromSeed,
+  verifyWithPublicKeyBase64
+} from '../main/core/protocol/crypto'
 import { base58Decode, base58Encode } from '../main/core/protocol/base58'
 import { loadVectors } from './support/vectors'
 
@@ -32,5 +40,32 @@ describe('crypto primitives against identity vectors', () => {
     expect(decodeBase64Strict('abc')).toBeNull()
     expect(base58Decode('0OIl')).toBeNull()
     expect(ed25519Verify(Buffer.alloc(5), 'x', Buffer.alloc(64))).toBe(false)
+  })
+})
+
+describe('public key cache', () => {
+  const alice = signerFromSeed(Buffer.alloc(32, 1))
+  const bob = signerFromSeed(Buffer.alloc(32, 2))
+  const msg = 'hello plaza'
+
+  it('verifies with a wire-form key, and fails (never throws) on a wrong, malformed or short input', () => {
+    const sig = alice.sign(msg)
+    expect(verifyWithPublicKeyBase64(alice.publicKeyBase64, msg, sig)).toBe(true)
+    expect(verifyWithPublicKeyBase64(alice.publicKeyBase64, msg, sig)).toBe(true) // cached path
+    expect(verifyWithPublicKeyBase64(bob.publicKeyBase64, msg, sig)).toBe(false)
+    expect(verifyWithPublicKeyBase64(alice.publicKeyBase64, msg + '!', sig)).toBe(false)
+    expect(verifyWithPublicKeyBase64('not base64!', msg, sig)).toBe(false)
+    expect(verifyWithPublicKeyBase64(Buffer.alloc(31).toString('base64'), msg, sig)).toBe(false)
+    expect(verifyWithPublicKeyBase64(alice.publicKeyBase64, msg, sig.subarray(0, 63))).toBe(false)
+  })
+
+  it('a buffer refilled with another key is verified against the new bytes, not the cached key', () => {
+    const key = Buffer.from(alice.publicKey)
+    expect(ed25519Verify(key, msg, alice.sign(msg))).toBe(true)
+    expect(publicKeyBase64(key)).toBe(alice.publicKeyBase64)
+    bob.publicKey.copy(key)
+    expect(ed25519Verify(key, msg, alice.sign(msg))).toBe(false)
+    expect(ed25519Verify(key, msg, bob.sign(msg))).toBe(true)
+    expect(publicKeyBase64(key)).toBe(bob.publicKeyBase64)
   })
 })

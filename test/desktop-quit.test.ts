@@ -68,6 +68,18 @@ function realNode(brokerUrl: string, name = 'lisa') {
   return { node, identity }
 }
 
+/** An embedded plaza plus a plain MQTT client on it that collects every chau published there. */
+async function plazaWithChauListener(): Promise<{ plaza: Awaited<ReturnType<typeof startEmbeddedPlaza>>; chaus: string[] }> {
+  const plaza = await startEmbeddedPlaza('127.0.0.1', 0)
+  cleanups.push(() => plaza.close())
+  const listener = await mqtt.connectAsync(plaza.url, { reconnectPeriod: 0 })
+  cleanups.push(() => listener.endAsync())
+  const chaus: string[] = []
+  listener.on('message', (t, p) => t === TOPIC.chau && chaus.push(p.toString()))
+  await listener.subscribeAsync(TOPIC.chau)
+  return { plaza, chaus }
+}
+
 describe('quit sequence with the real NaraNode', () => {
   it('sends chau and exits within 2 s even when the broker hangs (real node, real hanging broker)', async () => {
     const broker = await hangingBroker()
@@ -87,13 +99,7 @@ describe('quit sequence with the real NaraNode', () => {
   })
 
   it('a real node on a working plaza: the chau reaches the plaza, signed by us, before exit', async () => {
-    const plaza = await startEmbeddedPlaza('127.0.0.1', 0)
-    cleanups.push(() => plaza.close())
-    const listener = await mqtt.connectAsync(plaza.url, { reconnectPeriod: 0 })
-    cleanups.push(() => listener.endAsync())
-    const chaus: string[] = []
-    listener.on('message', (t, p) => t === TOPIC.chau && chaus.push(p.toString()))
-    await listener.subscribeAsync(TOPIC.chau)
+    const { plaza, chaus } = await plazaWithChauListener()
     const { node, identity } = realNode(plaza.url, 'amy')
     await node.start()
     for (let i = 0; i < 200 && node.status().state !== 'online'; i++) await new Promise((r) => setTimeout(r, 10))
@@ -131,13 +137,7 @@ describe('quit sequence', () => {
   })
 
   it('with a working broker the chau really arrives and exit follows at once', async () => {
-    const plaza = await startEmbeddedPlaza('127.0.0.1', 0)
-    cleanups.push(() => plaza.close())
-    const listener = await mqtt.connectAsync(plaza.url, { reconnectPeriod: 0 })
-    cleanups.push(() => listener.endAsync())
-    const chaus: string[] = []
-    listener.on('message', (t, p) => t === TOPIC.chau && chaus.push(p.toString()))
-    await listener.subscribeAsync(TOPIC.chau)
+    const { plaza, chaus } = await plazaWithChauListener()
     const node = plazaGoodbye(plaza.url)
     await new Promise<void>((r) => node.client.once('connect', () => r()))
     const outcome = await createQuitSequence({ node, clock: systemClock, exit: () => {} })()

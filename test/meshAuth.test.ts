@@ -59,7 +59,8 @@ describe('mesh auth: reference vectors through the real server', () => {
     expect(requests.length).toBeGreaterThan(5)
     for (const [i, c] of requests.entries()) {
       const clock = new ManualClock(c.timestamp_ms)
-      const node = new StandaloneMeshNode({ name: 'judge', listen: { host: '127.0.41.2', port: 7433 }, clock })
+      // Gossip discovery would scan 100.64.0.0/24: keep it on our own loopback address.
+      const node = new StandaloneMeshNode({ name: 'judge', listen: { host: '127.0.41.2', port: 7433 }, clock, config: { scanCidr: '127.0.41.2/32' } })
       for (const k of vectors.cases) node.peers.learn({ name: k.signer.name, publicKey: k.signer.public_key, meshIP: '' })
       // The name header decides the key: make sure it maps to verify_public_key.
       node.peers.learn({ name: c.headers['X-Nara-Name']!, publicKey: c.verify_public_key, meshIP: '' }, { overwrite: true })
@@ -127,7 +128,7 @@ describe('mesh server: /ping and bad input', () => {
   })
 
   beforeAll(async () => {
-    node = new StandaloneMeshNode({ name: 'bob', listen: { host: '127.0.41.4', port: 7433 }, clock, meshIP: '100.64.0.8' })
+    node = new StandaloneMeshNode({ name: 'bob', listen: { host: '127.0.41.4', port: 7433 }, clock, meshIP: '100.64.0.8', config: { scanCidr: '127.0.41.4/32' } })
     node.peers.learn({ name: 'prober', publicKey: prober.publicKeyBase64, meshIP: '' })
     await node.start()
   })

@@ -1,8 +1,7 @@
 /**
  * Shared by the nervous-system and secrecy tests: a renderer's end of a real MessageChannel
- * (worker_threads), with every frame main sends captured raw, and nngcat.
+ * (worker_threads), with every frame main sends captured raw.
  */
-import { spawn } from 'node:child_process'
 import { MessageChannel } from 'node:worker_threads'
 import { systemClock } from '../main/core/clock'
 import { RemoteDataPlane } from '../main/core/bus/dataPlane'
@@ -40,19 +39,4 @@ export function rendererLink(ns: NervousSystem, serve: ServeOptions = {}): Rende
       port1.close()
     }
   }
-}
-
-export function nngcat(args: string[], timeoutMs = 8000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('/usr/bin/nngcat', args)
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs)
-    p.on('close', (code) => {
-      clearTimeout(t)
-      resolve({ code, stdout, stderr })
-    })
-  })
 }

@@ -15,7 +15,8 @@ import run, { type RunSignals } from '../main/cli/commands/run'
 import type { CliIO } from '../main/cli/io'
 import { startAedes, freePort, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
-import { nngcat, rendererLink, type RendererLink } from './nervous-system.helpers'
+import { rendererLink, type RendererLink } from './nervous-system.helpers'
+import { nngcat } from './support/nngcat'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -216,7 +217,7 @@ describe('nervous system of a running node', () => {
     await alpha.leave()
     expect(topics).toEqual(expect.arrayContaining(['lifecycle/leaving', 'lifecycle/left', 'state/offline']))
     expect(states.map((s) => s.state)).toEqual(['joining', 'online', 'leaving', 'offline'])
-    const r = link(ns)
+    link(ns)
     await eventually(() => expect(topics).toContain('carrier/attached'))
     await ns.close()
     expect(topics.slice(-2)).toEqual(['ns/closing', 'carrier/detached'])

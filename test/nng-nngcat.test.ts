@@ -2,7 +2,6 @@
  * Wire compatibility with the real NNG: Debian's nngcat (libnng) talks to our REP/RESPONDENT
  * control socket, and our REQ/SURVEYOR clients talk to nngcat's REP/RESPONDENT.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +11,7 @@ import { SpReqClient, SpSurveyorClient } from '../main/core/bus/nng/client'
 import { startSpServer } from '../main/core/bus/nng/server'
 import { controlSocketPath } from '../main/core/bus/nng/socketPath'
 import { FakeNode, neighbour } from './control-fixtures'
+import { nngcat, nngcatBackground } from './support/nngcat'
 
 let dir: string
 const cleanups: Array<() => unknown> = []
@@ -22,32 +22,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
   rmSync(dir, { recursive: true, force: true })
 })
-
-function nngcat(args: string[], timeoutMs = 8000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('/usr/bin/nngcat', args)
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs)
-    p.on('close', (code) => {
-      clearTimeout(t)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-function nngcatBackground(args: string[]): { stop: () => Promise<void> } {
-  const p = spawn('/usr/bin/nngcat', args, { stdio: 'ignore' })
-  const exited = new Promise<void>((r) => p.on('close', () => r()))
-  return {
-    stop: async () => {
-      p.kill('SIGTERM')
-      await exited
-    }
-  }
-}
 
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25))
@@ -129,12 +103,9 @@ describe('NNG control socket against real nngcat', () => {
     await expect(startControlSocket(new FakeNode('alpha'), 'alpha', { env: { XDG_RUNTIME_DIR: dir } })).rejects.toThrow(/already listening/)
     await sock.close()
     // Leave a dead socket behind: a listener killed before it could unlink its file.
-    const killed = spawn('/usr/bin/nngcat', ['--rep', '--listen', `ipc://${path}`, '--data', 'x'], { stdio: 'ignore' })
+    const killed = nngcatBackground(['--rep', '--listen', `ipc://${path}`, '--data', 'x'])
     await waitForFile(path)
-    await new Promise<void>((r) => {
-      killed.on('close', () => r())
-      killed.kill('SIGKILL')
-    })
+    await killed.stop('SIGKILL')
     expect(existsSync(path)).toBe(true)
     const again = await startControlSocket(new FakeNode('alpha'), 'alpha', { env: { XDG_RUNTIME_DIR: dir } })
     cleanups.push(() => again.close())

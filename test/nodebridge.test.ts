@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DataPlane, subscribeWithSnapshot, type Sample } from '../main/core/bus/dataPlane'
 import { bridgeNode, type BridgeableNode } from '../main/core/bus/nodeBridge'
 import type { NaraNode } from '../main/core/node'
+import { neighbour, selfView } from './support/views'
 import { keys, type EventView, type NeighbourView, type NewspaperView, type SelfView, type StatsView, type ZineExchangeView } from '../main/core/views'
 
 // NaraNode (engineer F) must fit the bridge's interface (checked by tsc).
@@ -17,22 +18,7 @@ class FakeNode extends EventEmitter implements BridgeableNode {
   state: SelfView['state'] = 'online'
 
   selfView(): SelfView {
-    return {
-      name: 'me',
-      id: 'id-me',
-      publicKey: 'pk',
-      bonded: true,
-      personality: { Agreeableness: 1, Sociability: 2, Chill: 3 },
-      aura: { primary: '#fff', secondary: '#000' },
-      flair: '',
-      state: this.state,
-      transport: 'mqtt',
-      broker: null,
-      meshIP: '',
-      meshListen: null,
-      startedAtMs: 1,
-      neighboursOnline: this.peers.size
-    }
+    return selfView('me', this.state, this.peers.size)
   }
   neighbours(): NeighbourView[] {
     return [...this.peers.values()]
@@ -48,31 +34,6 @@ class FakeNode extends EventEmitter implements BridgeableNode {
     const v = neighbour(name, status)
     this.peers.set(name, v)
     this.emit('peer', v)
-  }
-}
-
-function neighbour(name: string, status: NeighbourView['status']): NeighbourView {
-  return {
-    name,
-    id: `id-${name}`,
-    publicKey: '',
-    status,
-    lastSeenMs: 0,
-    firstSeenMs: 0,
-    startTime: 0,
-    restarts: 0,
-    uptimeSeconds: 0,
-    personality: null,
-    flair: '',
-    aura: null,
-    version: '',
-    chattiness: 0,
-    buzz: 0,
-    meshIP: '',
-    transport: 'plaza',
-    trust: 'verified',
-    lastPingRttMs: null,
-    coordinates: null
   }
 }
 

@@ -28,7 +28,8 @@ import { createSoulExporter } from '../main/desktop/soul-export'
 import { freePort } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 import { repoRoot } from './support/vectors'
-import { nngcat, rendererLink } from './nervous-system.helpers'
+import { rendererLink } from './nervous-system.helpers'
+import { nngcat } from './support/nngcat'
 
 // ---------------------------------------------------------------------------------------------
 // The known test soul (bonded to NAME) and every encoding of it, computed here with Buffer —

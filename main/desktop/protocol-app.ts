@@ -2,25 +2,14 @@
  * The UI is served from app://nara/… (not file://): a standard, secure origin we control, with
  * our CSP on every response. resolveAppRequest is the pure, path-traversal-safe part.
  */
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { cleanUrlPath, hasDotSegment, resolveUnderRoot, staticContentType, type PathPolicy } from '../core/safePath'
 import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY } from './security'
 
 export type AppResolution = { ok: true; filePath: string; mimeType: string } | { ok: false; status: 400 | 403 | 404; reason: string }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8'
-}
+// Dotfiles and odd characters are not refused here: the content-type filter below already
+// limits what can be served to the build's own file types.
+const APP_PATH_POLICY: PathPolicy = { allowDotfiles: true, allowControlChars: true }
 
 /** Maps app://nara/<path> to a file under rootDir, or refuses. Never touches the disk. */
 export function resolveAppRequest(rootDir: string, requestUrl: string): AppResolution {
@@ -31,31 +20,23 @@ export function resolveAppRequest(rootDir: string, requestUrl: string): AppResol
     return { ok: false, status: 400, reason: 'not a URL' }
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return { ok: false, status: 403, reason: 'foreign origin' }
-  let pathname: string
   let rawPath: string
   try {
-    pathname = decodeURIComponent(url.pathname)
     // The URL parser silently folds "/../" away; look at what was really asked for as well,
     // so a traversal attempt is refused rather than quietly re-rooted.
     rawPath = decodeURIComponent(requestUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? '')
   } catch {
     return { ok: false, status: 400, reason: 'bad percent-encoding' }
   }
-  if (rawPath.split(/[\\/]/).some((s) => s === '..' || s === '.')) return { ok: false, status: 403, reason: 'dot segment' }
-  // Backslashes, NUL, drive letters and any ".." segment are refused outright, decoded or not.
-  if (/[\\\0]/.test(pathname) || /^\/?[A-Za-z]:/.test(pathname)) return { ok: false, status: 403, reason: 'forbidden characters' }
-  const segments = pathname.split('/').filter((s) => s !== '')
-  if (segments.some((s) => s === '..' || s === '.')) return { ok: false, status: 403, reason: 'dot segment' }
-  if (segments.length === 0) segments.push('index.html')
-  const root = resolve(rootDir)
-  const filePath = resolve(root, ...segments)
-  const rel = relative(root, filePath)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
-    return { ok: false, status: 403, reason: 'outside the UI folder' }
-  }
-  const mimeType = MIME[extname(filePath).toLowerCase()]
+  const segments = cleanUrlPath(url.pathname, APP_PATH_POLICY)
+  if (!segments.ok && segments.error.code === 'bad_encoding') return { ok: false, status: 400, reason: segments.error.reason }
+  if (hasDotSegment(rawPath)) return { ok: false, status: 403, reason: 'dot segment' }
+  if (!segments.ok) return { ok: false, status: 403, reason: segments.error.reason }
+  const filePath = resolveUnderRoot(rootDir, segments.value)
+  if (!filePath.ok) return { ok: false, status: 403, reason: filePath.error.reason }
+  const mimeType = staticContentType(filePath.value)
   if (!mimeType) return { ok: false, status: 404, reason: 'unknown file type' }
-  return { ok: true, filePath, mimeType }
+  return { ok: true, filePath: filePath.value, mimeType }
 }
 
 /** Headers of every app:// response. */

@@ -1,23 +1,13 @@
 /** `nara peers [--json] [--name NAME]`: the peers a running node knows. */
 import type { NeighbourView } from '../../core/views'
 import type { CliIO } from '../io'
-import { controlRequest, takeNameOption } from '../control-client'
+import { runControlCommand } from '../control-command'
 
 export default async function peers(argv: string[], io: CliIO): Promise<number> {
-  const { name, rest } = takeNameOption(argv)
-  const json = rest.includes('--json')
-  const unknown = rest.filter((a) => a !== '--json')
-  if (unknown.length > 0) {
-    io.err(`nara peers: unknown option ${unknown[0]}`)
-    io.err('usage: nara peers [--json] [--name NAME]')
-    return 2
-  }
-  const reply = await controlRequest({ cmd: 'peers' }, { name, env: io.env })
-  if (!reply.ok) {
-    io.err(`nara peers: ${reply.error}`)
-    return 1
-  }
-  const list = (reply as { peers?: unknown }).peers
+  const r = await runControlCommand('peers', argv, io)
+  if (r.done) return r.exit
+  const json = r.json
+  const list = (r.reply as { peers?: unknown }).peers
   if (!Array.isArray(list)) {
     io.err('nara peers: the node sent no peer list')
     return 1

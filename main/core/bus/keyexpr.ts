@@ -145,11 +145,6 @@ function parseStrict(input: unknown): KResult<KeyExpr> {
   return { ok: true, value: { text: input, chunks, kinds, wild: input.includes('*') } }
 }
 
-export function validateKeyExpr(input: unknown): KResult<string> {
-  const r = parseKeyExpr(input)
-  return r.ok ? { ok: true, value: r.value.text } : r
-}
-
 /** True when `input` is a valid key expression in canon form. */
 export function isCanon(input: string): boolean {
   return parseKeyExpr(input).ok
@@ -203,29 +198,40 @@ function toKeyExpr(k: string | KeyExpr): KeyExpr {
 // Chunk-level relations. `$*` inside a chunk is a glob star; the `*` of a whole-chunk wildcard is
 // handled by the chunk kind, so the glob routines only ever see `$*` as a two-character token.
 
-/** Some string matches both glob patterns (literal chunks are globs without stars). */
-function globsIntersect(p: string, q: string): boolean {
-  const n = p.length
-  const m = q.length
+type Step = (i: number, j: number, go: (i: number, j: number) => boolean) => boolean
+
+/**
+ * Runs a two-sequence walk from (0, 0), remembering each (i, j) verdict so every pair is
+ * decided once: the star rules branch, and without the memo `**`-heavy inputs go exponential.
+ */
+function memoisedWalk(n: number, m: number, step: Step): boolean {
   const memo = new Uint8Array((n + 1) * (m + 1))
   const go = (i: number, j: number): boolean => {
     const slot = i * (m + 1) + j
     const seen = memo[slot]
     if (seen) return seen === 1
-    const pEnd = i === n
-    const qEnd = j === m
-    const pStar = !pEnd && p.charCodeAt(i) === 0x24
-    const qStar = !qEnd && q.charCodeAt(j) === 0x24
-    let r: boolean
-    if (pStar && qStar) r = go(i + 2, j) || go(i, j + 2)
-    else if (pStar) r = go(i + 2, j) || (!qEnd && go(i, j + 1))
-    else if (qStar) r = go(i, j + 2) || (!pEnd && go(i + 1, j))
-    else if (pEnd || qEnd) r = pEnd && qEnd
-    else r = p.charCodeAt(i) === q.charCodeAt(j) && go(i + 1, j + 1)
+    const r = step(i, j, go)
     memo[slot] = r ? 1 : 2
     return r
   }
   return go(0, 0)
+}
+
+/** Some string matches both glob patterns (literal chunks are globs without stars). */
+function globsIntersect(p: string, q: string): boolean {
+  const n = p.length
+  const m = q.length
+  return memoisedWalk(n, m, (i, j, go) => {
+    const pEnd = i === n
+    const qEnd = j === m
+    const pStar = !pEnd && p.charCodeAt(i) === 0x24
+    const qStar = !qEnd && q.charCodeAt(j) === 0x24
+    if (pStar && qStar) return go(i + 2, j) || go(i, j + 2)
+    if (pStar) return go(i + 2, j) || (!qEnd && go(i, j + 1))
+    if (qStar) return go(i, j + 2) || (!pEnd && go(i + 1, j))
+    if (pEnd || qEnd) return pEnd && qEnd
+    return p.charCodeAt(i) === q.charCodeAt(j) && go(i + 1, j + 1)
+  })
 }
 
 /**
@@ -235,20 +241,11 @@ function globsIntersect(p: string, q: string): boolean {
 function globIncludes(l: string, r: string): boolean {
   const n = l.length
   const m = r.length
-  const memo = new Uint8Array((n + 1) * (m + 1))
-  const go = (i: number, j: number): boolean => {
-    const slot = i * (m + 1) + j
-    const seen = memo[slot]
-    if (seen) return seen === 1
-    let res: boolean
-    if (i === n) res = j === m
-    else if (l.charCodeAt(i) === 0x24) {
-      res = go(i + 2, j) || (j < m && go(i, j + (r.charCodeAt(j) === 0x24 ? 2 : 1)))
-    } else res = j < m && r.charCodeAt(j) !== 0x24 && l.charCodeAt(i) === r.charCodeAt(j) && go(i + 1, j + 1)
-    memo[slot] = res ? 1 : 2
-    return res
-  }
-  return go(0, 0)
+  return memoisedWalk(n, m, (i, j, go) => {
+    if (i === n) return j === m
+    if (l.charCodeAt(i) === 0x24) return go(i + 2, j) || (j < m && go(i, j + (r.charCodeAt(j) === 0x24 ? 2 : 1)))
+    return j < m && r.charCodeAt(j) !== 0x24 && l.charCodeAt(i) === r.charCodeAt(j) && go(i + 1, j + 1)
+  })
 }
 
 function chunkIntersects(a: string, ka: number, b: string, kb: number): boolean {
@@ -278,21 +275,13 @@ function exprsIntersect(a: KeyExpr, b: KeyExpr): boolean {
   const kb = b.kinds
   const n = A.length
   const m = B.length
-  const memo = new Uint8Array((n + 1) * (m + 1))
-  const go = (i: number, j: number): boolean => {
-    const slot = i * (m + 1) + j
-    const seen = memo[slot]
-    if (seen) return seen === 1
-    let r: boolean
-    if (i === n) r = j === m || (j === m - 1 && kb[j] === Kind.DoubleStar)
-    else if (j === m) r = i === n - 1 && ka[i] === Kind.DoubleStar
-    else if (ka[i] === Kind.DoubleStar) r = go(i + 1, j) || (kb[j] !== Kind.Verbatim && go(i, j + 1))
-    else if (kb[j] === Kind.DoubleStar) r = go(i, j + 1) || (ka[i] !== Kind.Verbatim && go(i + 1, j))
-    else r = chunkIntersects(A[i]!, ka[i]!, B[j]!, kb[j]!) && go(i + 1, j + 1)
-    memo[slot] = r ? 1 : 2
-    return r
-  }
-  return go(0, 0)
+  return memoisedWalk(n, m, (i, j, go) => {
+    if (i === n) return j === m || (j === m - 1 && kb[j] === Kind.DoubleStar)
+    if (j === m) return i === n - 1 && ka[i] === Kind.DoubleStar
+    if (ka[i] === Kind.DoubleStar) return go(i + 1, j) || (kb[j] !== Kind.Verbatim && go(i, j + 1))
+    if (kb[j] === Kind.DoubleStar) return go(i, j + 1) || (ka[i] !== Kind.Verbatim && go(i + 1, j))
+    return chunkIntersects(A[i]!, ka[i]!, B[j]!, kb[j]!) && go(i + 1, j + 1)
+  })
 }
 
 function exprIncludes(a: KeyExpr, b: KeyExpr): boolean {
@@ -302,30 +291,22 @@ function exprIncludes(a: KeyExpr, b: KeyExpr): boolean {
   const kb = b.kinds
   const n = A.length
   const m = B.length
-  const memo = new Uint8Array((n + 1) * (m + 1))
   const noVerbatimFrom = (j: number): boolean => {
     for (let k = j; k < m; k++) if (kb[k] === Kind.Verbatim) return false
     return true
   }
   // go(i, j): the keys of b[j..] all belong to a[i..] (i < n always).
-  const go = (i: number, j: number): boolean => {
-    const slot = i * (m + 1) + j
-    const seen = memo[slot]
-    if (seen) return seen === 1
-    let r: boolean
+  return memoisedWalk(n, m, (i, j, go) => {
     if (ka[i] === Kind.DoubleStar) {
       // A trailing `**` covers any rest without verbatim chunks; otherwise it either stops here
       // or swallows b's next chunk (which must exist, be non-verbatim, and leave some rest).
-      if (i === n - 1) r = noVerbatimFrom(j)
-      else r = go(i + 1, j) || (j < m - 1 && kb[j] !== Kind.Verbatim && go(i, j + 1))
-    } else if (j === m || kb[j] === Kind.DoubleStar || !chunkIncludes(A[i]!, ka[i]!, B[j]!, kb[j]!)) {
-      r = false
-    } else if (i === n - 1) r = j === m - 1
-    else r = go(i + 1, j + 1)
-    memo[slot] = r ? 1 : 2
-    return r
-  }
-  return go(0, 0)
+      if (i === n - 1) return noVerbatimFrom(j)
+      return go(i + 1, j) || (j < m - 1 && kb[j] !== Kind.Verbatim && go(i, j + 1))
+    }
+    if (j === m || kb[j] === Kind.DoubleStar || !chunkIncludes(A[i]!, ka[i]!, B[j]!, kb[j]!)) return false
+    if (i === n - 1) return j === m - 1
+    return go(i + 1, j + 1)
+  })
 }
 
 /** Some key belongs to both `a` and `b` (symmetric). Throws `InvalidKeyExprError` on bad input. */

@@ -93,12 +93,19 @@ function compactPing(p: PingPayload, s: StringInterner): PingPayload {
   return out
 }
 
-function compactObservation(p: ObservationPayload, s: StringInterner): ObservationPayload {
-  const out = {} as ObservationPayload
+type ObserverAndSubject = Pick<ObservationPayload & SeenPayload, 'observer' | 'observer_id' | 'subject' | 'subject_id'>
+
+/** The leading fields observation and seen payloads share, in their declaration order. */
+function internObserverAndSubject(out: ObserverAndSubject, p: ObserverAndSubject, s: StringInterner): void {
   if (p.observer !== undefined) out.observer = s.intern(p.observer)
   if (p.observer_id !== undefined) out.observer_id = s.intern(p.observer_id)
   if (p.subject !== undefined) out.subject = s.intern(p.subject)
   if (p.subject_id !== undefined) out.subject_id = s.intern(p.subject_id)
+}
+
+function compactObservation(p: ObservationPayload, s: StringInterner): ObservationPayload {
+  const out = {} as ObservationPayload
+  internObserverAndSubject(out, p, s)
   out.type = s.intern(p.type)
   out.importance = p.importance
   if (p.is_backfill !== undefined) out.is_backfill = p.is_backfill
@@ -113,10 +120,7 @@ function compactObservation(p: ObservationPayload, s: StringInterner): Observati
 
 function compactSeen(p: SeenPayload, s: StringInterner): SeenPayload {
   const out = {} as SeenPayload
-  if (p.observer !== undefined) out.observer = s.intern(p.observer)
-  if (p.observer_id !== undefined) out.observer_id = s.intern(p.observer_id)
-  if (p.subject !== undefined) out.subject = s.intern(p.subject)
-  if (p.subject_id !== undefined) out.subject_id = s.intern(p.subject_id)
+  internObserverAndSubject(out, p, s)
   out.via = s.intern(p.via)
   return out
 }

@@ -4,7 +4,7 @@
  * declared as mesh (CIDR) instead of only "100.64.".
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { parsePublicKey, parseSignature } from '../protocol/crypto'
+import { parseSignature } from '../protocol/crypto'
 import { meshRequestMessage, verifyMeshRequestSignature } from './wire'
 import { ReplayCache } from './replayCache'
 import type { MeshRejection } from './stats'
@@ -74,7 +74,3 @@ export async function authenticateRequest(
   return { ok: true, sender: { name, timestampMs, signature: sigText } }
 }
 
-/** Parses a /ping public key, for discovery. */
-export function pingKey(publicKey: string): Uint8Array | null {
-  return parsePublicKey(publicKey)
-}

@@ -11,7 +11,7 @@ import { storeEvent, type MeshHost } from './host'
 import type { MeshStats, MeshRejection } from './stats'
 import { authenticateRequest, MESH_AUTH_TOLERANCE_MS, type AuthedRequest } from './auth'
 import { ReplayCache } from './replayCache'
-import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
+import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody, type BodyError } from './body'
 import type { HostPort } from './address'
 import { normaliseRemoteAddress } from './address'
 import {
@@ -117,13 +117,12 @@ export class MeshServer {
 
   async start(): Promise<HostPort> {
     const server = createServer((req, res) => {
-      this.dispatch(req, res).catch((e: unknown) => {
+      this.dispatch(req, res).catch(() => {
         this.opts.stats.count('server.internal_error')
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': TEXT_TYPE })
           res.end('Internal error\n')
         } else res.destroy()
-        void e
       })
     })
     server.requestTimeout = SERVER_TIMEOUT_MS
@@ -297,14 +296,8 @@ export class MeshServer {
   }
 
   private async handleZine(c: RequestContext): Promise<Reply> {
-    const coding = parseContentEncoding(c.req.headers['content-encoding'])
-    if (coding === null) {
-      c.req.resume()
-      this.reject('bad_encoding', 'unsupported content-encoding')
-      return text(415, 'Unsupported content encoding')
-    }
-    const read = await readBody(c.req, this.opts.maxZineBody ?? MAX_ZINE_BODY, coding)
-    if (!read.ok) return this.bodyFailure(read.error)
+    const read = await this.readEncodedBody(c, this.opts.maxZineBody ?? MAX_ZINE_BODY)
+    if (!read.ok) return read.reply
     const decoded = decodeZineBody(read.body)
     const peer = c.sender?.name ?? ''
     const base = { peer, direction: 'in' as const, atMs: this.host.clock.nowMs(), bytesIn: read.wireBytes }
@@ -351,14 +344,8 @@ export class MeshServer {
   }
 
   private async handleDm(c: RequestContext): Promise<Reply> {
-    const coding = parseContentEncoding(c.req.headers['content-encoding'])
-    if (coding === null) {
-      c.req.resume()
-      this.reject('bad_encoding', 'unsupported content-encoding')
-      return text(415, 'Unsupported content encoding')
-    }
-    const read = await readBody(c.req, MAX_SMALL_BODY, coding)
-    if (!read.ok) return this.bodyFailure(read.error)
+    const read = await this.readEncodedBody(c, MAX_SMALL_BODY)
+    if (!read.ok) return read.reply
     const decoded = decodeEventBody(read.body)
     if (!decoded.ok) {
       this.reject(decoded.error.code === 'malformed_json' ? 'bad_json' : 'dm_bad_event', decoded.error.reason)
@@ -388,14 +375,8 @@ export class MeshServer {
   }
 
   private async handleSync(c: RequestContext): Promise<Reply> {
-    const coding = parseContentEncoding(c.req.headers['content-encoding'])
-    if (coding === null) {
-      c.req.resume()
-      this.reject('bad_encoding', 'unsupported content-encoding')
-      return text(415, 'Unsupported content encoding')
-    }
-    const read = await readBody(c.req, MAX_SMALL_BODY, coding)
-    if (!read.ok) return this.bodyFailure(read.error)
+    const read = await this.readEncodedBody(c, MAX_SMALL_BODY)
+    if (!read.ok) return read.reply
     const decoded = decodeSyncRequestBody(read.body)
     if (!decoded.ok) {
       this.reject('bad_json', decoded.error.reason)
@@ -427,7 +408,19 @@ export class MeshServer {
     return text(501, 'World relay not supported')
   }
 
-  private bodyFailure(error: { kind: 'too_large' | 'read_error' | 'bad_encoding'; reason: string }): Reply {
+  /** A POST body in the encoding it declares; any refusal comes back as the reply to send. */
+  private async readEncodedBody(c: RequestContext, maxBytes: number): Promise<{ ok: true; body: Buffer; wireBytes: number } | { ok: false; reply: Reply }> {
+    const coding = parseContentEncoding(c.req.headers['content-encoding'])
+    if (coding === null) {
+      c.req.resume()
+      this.reject('bad_encoding', 'unsupported content-encoding')
+      return { ok: false, reply: text(415, 'Unsupported content encoding') }
+    }
+    const read = await readBody(c.req, maxBytes, coding)
+    return read.ok ? read : { ok: false, reply: this.bodyFailure(read.error) }
+  }
+
+  private bodyFailure(error: BodyError): Reply {
     if (error.kind === 'too_large') {
       this.reject('body_too_large', error.reason)
       return text(413, 'Request body too large')

@@ -46,7 +46,3 @@ export function parseBrokerUrl(text: string): Result<BrokerUrl> {
   return ok({ url: `${scheme}://${u.host}${path}`, scheme, host: u.hostname, port, tls })
 }
 
-/** The URL without anything secret, for logs and views. */
-export function displayBrokerUrl(b: BrokerUrl): string {
-  return b.url
-}

@@ -195,11 +195,7 @@ export class PlazaTransport extends EventEmitter<PlazaTransportEvents> {
 
   /** Clean disconnect: the broker receives DISCONNECT and discards our last will. */
   async stop(): Promise<void> {
-    this.state = 'stopped'
-    if (this.retryTimer) this.opts.clock.clearTimeout(this.retryTimer)
-    this.retryTimer = null
-    const client = this.client
-    this.client = null
+    const client = this.halt()
     if (!client) return
     await new Promise<void>((resolve) => {
       const done = setTimeout(() => {
@@ -218,13 +214,19 @@ export class PlazaTransport extends EventEmitter<PlazaTransportEvents> {
    * our last will. Used by tests and by nothing else.
    */
   abort(): void {
+    const client = this.halt()
+    if (!client) return
+    client.stream?.destroy()
+    client.end(true)
+  }
+
+  /** Stops retrying and lets go of the client; the caller decides how the socket ends. */
+  private halt(): MqttClient | null {
     this.state = 'stopped'
     if (this.retryTimer) this.opts.clock.clearTimeout(this.retryTimer)
     this.retryTimer = null
     const client = this.client
     this.client = null
-    if (!client) return
-    client.stream?.destroy()
-    client.end(true)
+    return client
   }
 }

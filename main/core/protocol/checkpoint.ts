@@ -7,7 +7,7 @@ import type { NaraObservation } from './types'
 import { goBool, goInt, goObject, goQuote, omitStr } from './gojson'
 import { decodeNaraObservation, encodeNaraObservation } from './status'
 import { bool, catchDecode, fields, int, object, optStr, parseOrValue, shape, str } from './codec-fields'
-import { ed25519Verify, parsePublicKey, parseSignature, type Signer } from './crypto'
+import { ed25519Verify, parseSignature, type Signer } from './crypto'
 import type { Result } from '../result'
 
 export const MAX_CHECKPOINT_MESSAGE_BYTES = 64 * 1024
@@ -76,11 +76,6 @@ export function verifyAttestation(a: Attestation, publicKey: Uint8Array): boolea
   const sig = parseSignature(a.signature)
   if (!sig) return false
   return ed25519Verify(publicKey, attestationSigningString(attestationValues(a)), sig)
-}
-
-export function verifyAttestationWithKeyB64(a: Attestation, publicKeyB64: string): boolean {
-  const pk = parsePublicKey(publicKeyB64)
-  return pk !== null && verifyAttestation(a, pk)
 }
 
 function attestationMembers(a: Attestation): Array<[string, string | undefined]> {

@@ -64,19 +64,55 @@ export function signerFromSeed(seed: Uint8Array): Signer {
   }
 }
 
-const publicKeyCache = new Map<string, KeyObject>()
+/** A public key as the cache knows it: its bytes (copied), wire form and parsed object. */
+interface KnownKey {
+  readonly bytes: Uint8Array
+  readonly base64: string
+  readonly object: KeyObject
+}
+
+// The network reuses a few hundred keys, and callers hold on to the Buffer a key was parsed
+// into (the directory caches it per peer). So the first look-up is by that very object, which
+// costs no encoding; the bytes are compared too, because a caller may reuse a buffer for other
+// bytes. Behind it, a map by Base64 serves new buffers of a known key and wire-form callers.
+const keysByBuffer = new WeakMap<Uint8Array, KnownKey>()
+const keysByBase64 = new Map<string, KnownKey>()
 const PUBLIC_KEY_CACHE_MAX = 4096
 
-/** A parsed public key, cached by its bytes: the network reuses a few hundred keys. */
-export function publicKeyObject(raw: Uint8Array): KeyObject {
-  const cacheKey = Buffer.from(raw).toString('base64')
-  let key = publicKeyCache.get(cacheKey)
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(raw)]), format: 'der', type: 'spki' })
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear()
-    publicKeyCache.set(cacheKey, key)
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function knownKeyFromBase64(base64: string, raw: Uint8Array): KnownKey {
+  let known = keysByBase64.get(base64)
+  if (!known) {
+    const bytes = Buffer.from(raw)
+    const object = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, bytes]), format: 'der', type: 'spki' })
+    known = { bytes, base64, object }
+    if (keysByBase64.size >= PUBLIC_KEY_CACHE_MAX) keysByBase64.clear()
+    keysByBase64.set(base64, known)
   }
-  return key
+  return known
+}
+
+function knownKey(raw: Uint8Array): KnownKey {
+  const hit = keysByBuffer.get(raw)
+  if (hit && sameBytes(hit.bytes, raw)) return hit
+  const known = knownKeyFromBase64(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64'), raw)
+  keysByBuffer.set(raw, known)
+  return known
+}
+
+/** A parsed public key, cached (see above). */
+export function publicKeyObject(raw: Uint8Array): KeyObject {
+  return knownKey(raw).object
+}
+
+/** The wire form (standard Base64) of a public key, from the same cache: a cheap cache key for callers. */
+export function publicKeyBase64(raw: Uint8Array): string {
+  return knownKey(raw).base64
 }
 
 /** Verifies an Ed25519 signature; never throws (wrong lengths simply fail). */
@@ -96,6 +132,22 @@ const BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}
 export function decodeBase64Strict(text: string): Buffer | null {
   if (!BASE64_STD.test(text)) return null
   return Buffer.from(text, 'base64')
+}
+
+/** Verifies with a key in its wire form; a malformed key simply fails. Parses each key once. */
+export function verifyWithPublicKeyBase64(publicKeyB64: string, message: Uint8Array | string, signature: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_LEN) return false
+  let known = keysByBase64.get(publicKeyB64)
+  if (!known) {
+    const raw = parsePublicKey(publicKeyB64)
+    if (!raw) return false
+    known = knownKeyFromBase64(publicKeyB64, raw)
+  }
+  try {
+    return nodeVerify(null, typeof message === 'string' ? Buffer.from(message, 'utf8') : message, known.object, signature)
+  } catch {
+    return false
+  }
 }
 
 /** Parses a wire public key (44-char Base64 of 32 bytes); null when malformed. */

@@ -115,10 +115,25 @@ export function goObject(members: ReadonlyArray<readonly [string, string | undef
   let first = true
   for (const [key, value] of members) {
     if (value === undefined) continue
-    out += (first ? '' : ',') + goQuote(key) + ':' + value
+    out += (first ? '' : ',') + quotedMemberName(key) + value
     first = false
   }
   return out + '}'
+}
+
+// Member names are the struct's field names, a small fixed set, so each is quoted once and
+// its `"name":` prefix reused instead of running goQuote's scan on every encode.
+const memberNames = new Map<string, string>()
+const MEMBER_NAMES_MAX = 4096
+
+function quotedMemberName(key: string): string {
+  let q = memberNames.get(key)
+  if (q === undefined) {
+    q = goQuote(key) + ':'
+    if (memberNames.size >= MEMBER_NAMES_MAX) memberNames.clear()
+    memberNames.set(key, q)
+  }
+  return q
 }
 
 /** A Go map: keys sorted as Go sorts them; `null` for a nil map. */

@@ -10,7 +10,7 @@ import { encodeStatus, decodeStatusValue } from './status'
 import { catchDecode, fail, fields, object, parseOrValue, shape, str } from './codec-fields'
 import { ed25519Verify, parsePublicKey, decodeBase64Strict, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
-import { err, ok, type Result } from '../result'
+import { ok, type Result } from '../result'
 
 export { encodeStatus } from './status'
 
@@ -164,9 +164,3 @@ export function verifyNewspaper(n: DecodedNewspaper, knownPublicKey?: Uint8Array
   return ed25519Verify(key, n.statusRaw, sig) ? VALID : invalid('bad signature')
 }
 
-/** Decode + verify in one go, for callers that only want a verdict. */
-export function checkNewspaper(payload: string | Uint8Array, knownPublicKey?: Uint8Array | null): Result<{ newspaper: DecodedNewspaper; verdict: Verdict }> {
-  const d = decodeNewspaper(payload)
-  if (!d.ok) return err(d.error.code, d.error.reason)
-  return ok({ newspaper: d.value, verdict: verifyNewspaper(d.value, knownPublicKey) })
-}

@@ -3,7 +3,7 @@
  * (signature over SHA-256("{from}:{ts}:" + event ids); next_cursor is not covered).
  */
 import type { SyncEvent } from './types'
-import { goArray, goInt, goObject, goQuote, omitInt, omitStr } from './gojson'
+import { goArray, goObject, goQuote, omitInt, omitStr } from './gojson'
 import { encodeEvent } from './events'
 import { decodeEventList, type RejectedEvent } from './zine'
 import { array, catchDecode, fields, int, int64, object, optInt, optStr, parseOrValue, shape, str, strArray } from './codec-fields'

@@ -39,14 +39,14 @@ export function messagePortCarrier(port: PortLike, opts: { maxFrameBytes?: numbe
     detach()
     core.markClosed()
   }
+  // Node/Electron ports speak on/off, DOM ports addEventListener/removeEventListener.
+  const forBoth = (use: (event: 'message' | 'close', listener: (value: unknown) => void) => unknown): void => {
+    use('message', onMessage)
+    use('close', onPortClose)
+  }
   const detach = (): void => {
-    if (port.off) {
-      port.off('message', onMessage)
-      port.off('close', onPortClose)
-    } else if (port.removeEventListener) {
-      port.removeEventListener('message', onMessage)
-      port.removeEventListener('close', onPortClose)
-    }
+    const off = port.off ?? port.removeEventListener
+    if (off) forBoth(off.bind(port))
   }
   const core = new CarrierCore<string>(
     (frame) => {
@@ -58,13 +58,9 @@ export function messagePortCarrier(port: PortLike, opts: { maxFrameBytes?: numbe
       port.close?.()
     }
   )
-  if (port.on) {
-    port.on('message', onMessage)
-    port.on('close', onPortClose)
-  } else if (port.addEventListener) {
-    port.addEventListener('message', onMessage)
-    port.addEventListener('close', onPortClose)
-  } else throw new TypeError('not a MessagePort: needs on() or addEventListener()')
+  const on = port.on ?? port.addEventListener
+  if (!on) throw new TypeError('not a MessagePort: needs on() or addEventListener()')
+  forBoth(on.bind(port))
   port.start?.()
   return Object.assign(core, { stats })
 }

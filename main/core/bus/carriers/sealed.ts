@@ -22,6 +22,11 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 
 export const HANDSHAKE_LABEL = 'nara-bus/1'
 export const KEY_BYTES = 32
+
+/** WebSocket close codes of the sealed handshake, shared by server and browser client. */
+export const CLOSE_PROTOCOL = 4400
+export const CLOSE_UNAUTHORIZED = 4401
+export const CLOSE_HANDSHAKE_TIMEOUT = 4408
 const COUNTER_BYTES = 8
 const TAG_BYTES = 16
 

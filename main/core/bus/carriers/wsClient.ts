@@ -15,7 +15,7 @@ import type { ControlReply, ControlRequest } from '../../control'
 import { browserClock } from './browserClock'
 import { CarrierCore, type Carrier } from './carrier'
 import { controlClient, multiplex } from './mux'
-import { SealedSession, directionKeys, fromBase64, handshakeInfo, toBase64 } from './sealed'
+import { CLOSE_PROTOCOL, SealedSession, directionKeys, fromBase64, handshakeInfo, toBase64 } from './sealed'
 
 export interface WebSocketLike {
   binaryType: string
@@ -130,21 +130,21 @@ export function connectBus(url: string, token: string, opts: ConnectOptions = {}
     }
     ws.onmessage = (ev) => {
       if (phase === 'welcome') {
-        if (typeof ev.data !== 'string') return ws.close(4400, 'expected welcome')
+        if (typeof ev.data !== 'string') return ws.close(CLOSE_PROTOCOL, 'expected welcome')
         let welcome: { t?: unknown; pub?: unknown }
         try {
           welcome = JSON.parse(ev.data) as { t?: unknown; pub?: unknown }
         } catch {
-          return ws.close(4400, 'malformed welcome')
+          return ws.close(CLOSE_PROTOCOL, 'malformed welcome')
         }
         const serverPub = welcome?.t === 'welcome' ? fromBase64(welcome.pub, 32) : null
-        if (!serverPub) return ws.close(4400, 'bad welcome')
+        if (!serverPub) return ws.close(CLOSE_PROTOCOL, 'bad welcome')
         phase = 'ready'
         let shared: Uint8Array
         try {
           shared = x25519.getSharedSecret(secret, serverPub)
         } catch {
-          return ws.close(4400, 'bad server key')
+          return ws.close(CLOSE_PROTOCOL, 'bad server key')
         }
         void hkdf64(shared, token, handshakeInfo(clientPub, serverPub)).then((okm) => {
           session = new SealedSession(directionKeys(okm, 'client'))
@@ -164,7 +164,7 @@ export function connectBus(url: string, token: string, opts: ConnectOptions = {}
         return
       }
       if (phase === 'ready') {
-        if (opened.text !== '{"t":"ready"}') return ws.close(4400, 'expected ready')
+        if (opened.text !== '{"t":"ready"}') return ws.close(CLOSE_PROTOCOL, 'expected ready')
         phase = 'open'
         const s = session
         link = (text) => ws.send(s.seal(text))

@@ -17,12 +17,21 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { hkdfSha256 } from '../../protocol/crypto'
 import { systemClock, type Clock } from '../../clock'
 import { CarrierCore, type Carrier } from './carrier'
-import { SealedSession, newSealStats, directionKeys, fromBase64, handshakeInfo, toBase64, tokensEqual, type SealStats } from './sealed'
+import {
+  CLOSE_HANDSHAKE_TIMEOUT,
+  CLOSE_UNAUTHORIZED,
+  SealedSession,
+  newSealStats,
+  directionKeys,
+  fromBase64,
+  handshakeInfo,
+  toBase64,
+  tokensEqual,
+  type SealStats
+} from './sealed'
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
-export const CLOSE_UNAUTHORIZED = 4401
-export const CLOSE_HANDSHAKE_TIMEOUT = 4408
-export const CLOSE_PROTOCOL = 4400
+export { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_PROTOCOL, CLOSE_UNAUTHORIZED } from './sealed'
 
 export interface WsCarrierServerOptions {
   token: string

@@ -1,0 +1,31 @@
+/**
+ * The shared front of `nara status|peers|join|leave`: each takes `[--json] [--name NAME]`,
+ * sends one control request to the running node and prints failures the same way.
+ */
+import type { ControlReply } from '../core/control'
+import { controlRequest, takeNameOption } from './control-client'
+import type { CliIO } from './io'
+
+export type ControlCommandName = 'status' | 'peers' | 'join' | 'leave'
+
+export type ControlCommandOutcome =
+  | { done: false; reply: Extract<ControlReply, { ok: true }>; json: boolean }
+  /** Already reported on stderr; `exit` is the command's exit code. */
+  | { done: true; exit: number }
+
+export async function runControlCommand(cmd: ControlCommandName, argv: string[], io: CliIO, opts: { timeoutMs?: number } = {}): Promise<ControlCommandOutcome> {
+  const { name, rest } = takeNameOption(argv)
+  const json = rest.includes('--json')
+  const unknown = rest.filter((a) => a !== '--json')
+  if (unknown.length > 0) {
+    io.err(`nara ${cmd}: unknown option ${unknown[0]}`)
+    io.err(`usage: nara ${cmd} [--json] [--name NAME]`)
+    return { done: true, exit: 2 }
+  }
+  const reply = await controlRequest({ cmd }, opts.timeoutMs === undefined ? { name, env: io.env } : { name, env: io.env, timeoutMs: opts.timeoutMs })
+  if (!reply.ok) {
+    io.err(`nara ${cmd}: ${reply.error}`)
+    return { done: true, exit: 1 }
+  }
+  return { done: false, reply, json }
+}
