@@ -18,7 +18,7 @@ describe('settings schema', () => {
       mqttUser: 'lisa',
       name: 'lisa',
       transport: 'gossip',
-      meshListen: '0.0.0.0:9632',
+      meshListen: '0.0.0.0:7433',
       meshIP: '100.64.0.7',
       notifications: { missing: false }
     })
@@ -35,7 +35,7 @@ describe('settings schema', () => {
     [{ name: 'a/b' }, 'name', /cannot contain/],
     [{ name: 'x'.repeat(64) }, 'name', /at most 63/],
     [{ transport: 'carrier-pigeon' }, 'transport', /one of: mqtt, gossip, hybrid/],
-    [{ meshListen: '9632' }, 'meshListen', /host:port/],
+    [{ meshListen: '7433' }, 'meshListen', /host:port/],
     [{ meshListen: ':70000' }, 'meshListen', /between 1 and 65535/],
     [{ meshIP: '300.1.2.3' }, 'meshIP', /IPv4 address/],
     [{ notifications: { joined: 'yes' } }, 'notifications.joined', /"joined" switch must be true or false/],

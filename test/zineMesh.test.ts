@@ -195,7 +195,10 @@ describe('zines over the mesh', () => {
     expect(await alice.mesh.sendDM('bob', forged)).toEqual({ ok: true, value: { status: 403, success: false } })
     expect(bob.mesh.stats.rejected('dm_bad_signature')).toBe(1)
 
-    const notJson = await post('127.0.43.7', '/dm', 'nope', systemClock, { name: 'alice', signer: alice.signer })
+    // alice's own client just used the current milliseconds: signing at the same ms would be a
+    // genuine replay (same name, timestamp and path → same signature), so sign a little later.
+    const later = { nowMs: () => systemClock.nowMs() + 5_000 }
+    const notJson = await post('127.0.43.7', '/dm', 'nope', later, { name: 'alice', signer: alice.signer })
     expect(notJson.status).toBe(400)
   })
 

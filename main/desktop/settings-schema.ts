@@ -35,7 +35,7 @@ const naraName = z
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/, 'Mesh listen must look like host:port, e.g. 0.0.0.0:9632 or :9632')
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/, 'Mesh listen must look like host:port, e.g. 100.64.0.7:7433 or :7433')
   .refine((v) => {
     const port = Number(v.slice(v.lastIndexOf(':') + 1))
     return port >= 1 && port <= 65535
