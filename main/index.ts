@@ -16,8 +16,9 @@ import { createNervousSystem, type NervousSystem } from './core/bus/nervousSyste
 import type { Logger } from './core/config'
 import type { NaraNode } from './core/node'
 import { createBusHost, quitSteps } from './desktop/bus-host'
-import { explainJoinError } from './desktop/join-flow'
+import { explainJoinError, joinEventFor, JoinFlow } from './desktop/join-flow'
 import { installIpcBridge, createRendererPush, type DesktopHandler } from './desktop/ipc-bridge'
+import type { DesktopReply } from './desktop/ipc-channels'
 import { explainKeychainError, mqttAccount, probeKeychain, type KeychainStatus } from './desktop/keychain'
 import { openKeytarStore } from './desktop/keychain-keytar'
 import { installLifecycle, type PowerEvents } from './desktop/lifecycle'
@@ -33,7 +34,7 @@ import { createReconfigurer } from './desktop/reconfigure'
 import { SecretRegistry, redactingLogger } from './desktop/secrecy'
 import { APP_SCHEME, isAllowedExternalUrl } from './desktop/security'
 import { openSettingsStore } from './desktop/settings'
-import { notificationSwitches } from './desktop/settings-schema'
+import { notificationSwitches, type Settings } from './desktop/settings-schema'
 import { claimSingleInstance } from './desktop/single-instance'
 import { adoptNativeSoul, importSoul, readSoulForExport, resolveStartupSoul, soulFromArgv, type SoulContext, type StartupSoul } from './desktop/soul-store'
 import { createTray, type TrayController } from './desktop/tray'
@@ -104,6 +105,29 @@ async function main(): Promise<void> {
   const neighbours = new Map<string, NeighbourView>()
   const push = createRendererPush(() => (window && !window.isDestroyed() ? window.webContents : null), secrets)
 
+  const brokerOf = (s: Settings): string => (s.plaza === 'embedded' ? 'mqtt://127.0.0.1:1883' : s.brokerUrl)
+  // The one-click join, each step with its deadline; its progress goes to the window and the tray.
+  let joinProblem: string | null = null
+  const joinFlow = new JoinFlow({
+    clock: systemClock,
+    onProgress: (progress, state) => {
+      push.joinProgress(progress)
+      if (state.step === 'error') problem = joinProblem = progress.message
+      else if (problem !== null && problem === joinProblem) problem = joinProblem = null
+      refreshTray()
+    }
+  })
+  /** (Re)starts the flow for a node whose soul is already in hand (startup, reconfigure, rejoin). */
+  const followJoin = (): void => {
+    joinFlow.dispatch({ type: 'start', broker: brokerOf(settings.get()) })
+    joinFlow.dispatch({ type: 'soul-ready' })
+  }
+  const rejoin = async (): Promise<unknown> => {
+    if (!node) return undefined
+    if (nodeState === 'offline') followJoin()
+    return node.join()
+  }
+
   const navigate = (intent: NavigationIntent): void => {
     openWindow()
     push.navigate(intent)
@@ -158,6 +182,7 @@ async function main(): Promise<void> {
     secrets.add(password)
     const cfg = nodeConfigFor(s, who, password)
     if (!cfg.ok) {
+      joinFlow.dispatch({ type: 'cancel' })
       problem = cfg.errors.join('; ')
       return refreshTray()
     }
@@ -168,6 +193,8 @@ async function main(): Promise<void> {
     }
     const created = createNaraNode(cfg.config, who)
     node = created
+    created.on('plaza', (signal) => joinFlow.dispatch(joinEventFor(signal)))
+    followJoin()
     // Built before start() so the window sees the join from its first step.
     ns = createNervousSystem(created, { logger: nodeLog, secrets })
     busHost.use(ns)
@@ -181,8 +208,8 @@ async function main(): Promise<void> {
       refreshTray()
     })
     node.on('lifecycle', (step) => {
-      push.joinProgress(step)
-      if (step.step === 'error') problem = step.message
+      // Going quiet ends any join in progress (and its deadline).
+      if (step.step === 'left') joinFlow.dispatch({ type: 'cancel' })
     })
     node.on('peer', (p) => {
       neighbours.set(p.name, p)
@@ -191,7 +218,8 @@ async function main(): Promise<void> {
     })
     refreshTray()
     await node.start().catch((e: unknown) => {
-      problem = explainJoinError(e, s.plaza === 'embedded' ? 'mqtt://127.0.0.1:1883' : s.brokerUrl)
+      joinFlow.dispatch({ type: 'connect-failed', error: e })
+      problem = explainJoinError(e, brokerOf(s))
       refreshTray()
     })
   }
@@ -199,7 +227,7 @@ async function main(): Promise<void> {
   const runMenu = (a: MenuAction): void => {
     switch (a.kind) {
       case 'join':
-        void node?.join()
+        void rejoin()
         break
       case 'leave':
         policy.noteManualLeave()
@@ -228,7 +256,7 @@ async function main(): Promise<void> {
 
   const reconfigure = createReconfigurer({
     state: () => nodeState,
-    join: async () => node?.join(),
+    join: rejoin,
     leave: async () => node?.leave(),
     // Transports are rebuilt from settings by restarting the node with the new configuration.
     reconfigure: async () => {
@@ -241,7 +269,10 @@ async function main(): Promise<void> {
     }
   })
 
+  // Reading the soul from the keychain is the join's first step: it gets the keychain's deadline.
+  joinFlow.dispatch({ type: 'start', broker: brokerOf(settings.get()) })
   const startup: StartupSoul = await resolveStartupSoul(soulCtx(), keychain)
+  if (startup.kind !== 'ready') joinFlow.dispatch({ type: 'cancel' }) // first run: the user starts the join
   const handler: DesktopHandler = async (req) => {
     switch (req.cmd) {
       case 'settings.get':
@@ -272,21 +303,30 @@ async function main(): Promise<void> {
         if (req.mqttUser !== undefined) patch['mqttUser'] = req.mqttUser
         const r = settings.update(patch)
         if (!r.ok) return { ok: false, error: 'Some settings are not valid', problems: r.problems }
-        push.joinProgress({ step: 'keychain', message: 'Opening your soul from the keychain…', atMs: Date.now() })
-        let who: Identity
-        if (!keychain.available) {
-          if (!req.nativeWithoutStorage) return { ok: false, error: keychain.reason }
-          nativeWithoutStorage = true
-          const s = await resolveStartupSoul(soulCtx(), keychain)
-          if (s.kind !== 'ready') return { ok: false, error: 'message' in s ? s.message : 'No soul available.' }
-          who = s.identity
-        } else if (req.soul) {
-          const imported = await importSoul(soulCtx(), keychain.store, req.name ?? '', req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
-          if (!imported.ok) return { ok: false, error: imported.message }
-          who = imported.identity
-        } else {
-          who = await adoptNativeSoul(soulCtx(), keychain.store, req.name)
+        joinFlow.dispatch({ type: 'start', broker: brokerOf(r.settings) })
+        const soulFailed = (error: string): DesktopReply => {
+          joinFlow.dispatch({ type: 'soul-failed', reason: error })
+          return { ok: false, error }
         }
+        let who: Identity
+        try {
+          if (!keychain.available) {
+            if (!req.nativeWithoutStorage) return soulFailed(keychain.reason)
+            nativeWithoutStorage = true
+            const s = await resolveStartupSoul(soulCtx(), keychain)
+            if (s.kind !== 'ready') return soulFailed('message' in s ? s.message : 'No soul available.')
+            who = s.identity
+          } else if (req.soul) {
+            const imported = await importSoul(soulCtx(), keychain.store, req.name ?? '', req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
+            if (!imported.ok) return soulFailed(imported.message)
+            who = imported.identity
+          } else {
+            who = await adoptNativeSoul(soulCtx(), keychain.store, req.name)
+          }
+        } catch (e) {
+          return soulFailed(explainKeychainError(e))
+        }
+        joinFlow.dispatch({ type: 'soul-ready' })
         if (req.mqttPassword && keychain.available && req.mqttUser) {
           secrets.add(req.mqttPassword)
           await keychain.store.set(mqttAccount(req.mqttUser, r.settings.brokerUrl), req.mqttPassword)
@@ -318,6 +358,7 @@ async function main(): Promise<void> {
     exit: (o) => {
       quitting = true
       log(`quit: ${o.timedOut ? 'deadline reached' : 'chau sent'} after ${o.elapsedMs} ms`)
+      joinFlow.dispose()
       tray?.destroy()
       app.exit(0)
     }
@@ -333,7 +374,7 @@ async function main(): Promise<void> {
     },
     power: createPowerController({
       state: () => nodeState,
-      join: async () => node?.join(),
+      join: rejoin,
       leave: async () => node?.leave(),
       noteWake: () => policy.noteWake(),
       onError: (e) => log('power:', e instanceof Error ? e.message : String(e))

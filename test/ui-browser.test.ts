@@ -18,6 +18,7 @@ import type { ZineExchangeView } from '../main/core/views'
 import mqtt from 'mqtt'
 import { signerFromSeed, sha256 } from '../main/core/protocol/crypto'
 import { buildNewspaper } from '../main/core/protocol/newspaper'
+import { encodeEvent, newSocialEvent, signEvent } from '../main/core/protocol/events'
 import { zeroStatus } from '../main/core/protocol/status'
 import { startAedes, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
@@ -177,6 +178,37 @@ describe('Svelte UI in Chromium against a headless node', () => {
     await page.waitForSelector('.info')
     expect(await page.textContent('.info')).toContain(HOME)
     await shot('settings')
+    await nav('neighbours')
+  })
+
+  it('opening an event\'s raw JSON checks its signature in the window too (tweetnacl): ✓ next to the node\'s verdict', async () => {
+    // A signed social event from LISA over the plaza: the window must take LISA's key from its neighbour list.
+    const lisa = nodes[LISA]!.node.identity
+    // A ts no float64 can hold: the raw view must not round it.
+    const tease = signEvent(newSocialEvent({ type: 'tease', actor: LISA, target: BART, reason: 'high-restarts' }, BigInt(Date.now()) * 1_000_000n + 123_457n), LISA, lisa.signer!)
+    const client = mqtt.connect(broker.url)
+    try {
+      await new Promise<void>((r, j) => (client.once('connect', () => r()), client.once('error', j)))
+      client.publish('nara/plaza/social', encodeEvent(tease))
+      await eventually(() => expect(nodes[HOME]!.node.ledger.has(tease.id)).toBe(true))
+    } finally {
+      client.end(true)
+    }
+    await nav('timeline')
+    await page.selectOption('select[aria-label="service filter"]', 'social')
+    await page.click(`[data-event="${tease.id}"]`)
+    await page.waitForSelector('[data-in-window]')
+    expect(await page.getAttribute('[data-in-window]', 'data-in-window')).toBe('valid')
+    expect(await page.textContent('[data-in-window]')).toBe('checked in this window ✓')
+    expect(await page.textContent('.verdicts [data-trust]')).toContain('verified')
+    // the raw JSON keeps the nanosecond timestamp exact
+    expect(await page.textContent('[data-raw-json]')).toContain(`"ts": ${tease.ts},`)
+    await shot('timeline-checked')
+    // A hey_there carries its own key: checked with the payload's key.
+    await page.selectOption('select[aria-label="service filter"]', 'hey-there')
+    await page.click(`[data-event][data-emitter="${BART}"]`)
+    await page.waitForSelector('[data-in-window="valid"]')
+    await page.selectOption('select[aria-label="service filter"]', 'all')
     await nav('neighbours')
   })
 

@@ -3,11 +3,22 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { avatarSpec, hash32, initials, safeColour } from '../renderer/src/lib/avatar'
-import { ago, bytes, duration, nsToMs } from '../renderer/src/lib/format'
+import { ago, bytes, duration, nsToMs, prettyJson } from '../renderer/src/lib/format'
 import { isNeighbourView, isNewspaperView, isZineExchangeView } from '../renderer/src/lib/guards'
 import { repoRoot } from './support/vectors'
 
 describe('renderer helpers', () => {
+  it('raw JSON is indented without rounding nanosecond timestamps', () => {
+    const raw = '{"id":"a","ts":1767225601358024680,"n":-9007199254740993,"s":"big1n","x":[1.5,true,null]}'
+    const pretty = prettyJson(raw)
+    expect(pretty).toContain('"ts": 1767225601358024680,')
+    expect(pretty).toContain('"n": -9007199254740993,')
+    expect(pretty).toContain('"s": "big1n"')
+    expect(pretty.split('\n').length).toBeGreaterThan(5)
+    expect(JSON.parse(pretty)).toMatchObject({ id: 'a', s: 'big1n', x: [1.5, true, null] })
+    expect(prettyJson('not json {')).toBe('not json {')
+  })
+
   it('avatars are deterministic per identity and use the aura colours', () => {
     const a = avatarSpec('lisa', 'id1', { primary: '#AABBCC', secondary: '#112233' })
     expect(avatarSpec('lisa', 'id1', { primary: '#AABBCC', secondary: '#112233' })).toEqual(a)

@@ -15,6 +15,7 @@ import { connectBus, type WebSocketCtor } from '../main/core/bus/carriers/wsClie
 import { cleanRequestPath } from '../main/core/ui/staticFiles'
 import { isLoopbackHost, parseHostPort, startUiServer, UiNotBuiltError, type UiServer } from '../main/core/ui/server'
 import { keys, type NeighbourView } from '../main/core/views'
+import { neighbour } from './support/views'
 
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -48,29 +49,6 @@ function wsWithOrigin(origin: string | null): WebSocketCtor {
     }
   } as unknown as WebSocketCtor
 }
-
-const neighbour = (name: string): NeighbourView => ({
-  name,
-  id: 'id-' + name,
-  publicKey: '',
-  status: 'ONLINE',
-  lastSeenMs: 1,
-  firstSeenMs: 1,
-  startTime: 0,
-  restarts: 0,
-  uptimeSeconds: 5,
-  personality: null,
-  flair: '<b>not html</b>',
-  aura: null,
-  version: 'x',
-  chattiness: 50,
-  buzz: 0,
-  meshIP: '',
-  transport: 'plaza',
-  trust: 'verified',
-  lastPingRttMs: null,
-  coordinates: null
-})
 
 describe('UI server', () => {
   let dir: string
@@ -140,7 +118,8 @@ describe('UI server', () => {
   it('cleanRequestPath rejects every class of bad path', () => {
     expect(cleanRequestPath('/')).toEqual({ ok: true, value: 'index.html' })
     expect(cleanRequestPath('/assets/a.js')).toEqual({ ok: true, value: 'assets/a.js' })
-    for (const p of ['/..', '/a/../b', '/%2e%2e', 'relative', '/a\\b', '/a%00', '/.git/config', '/%zz']) {
+    expect(cleanRequestPath('/' + 'a'.repeat(1023))).toEqual({ ok: true, value: 'a'.repeat(1023) })
+    for (const p of ['/..', '/a/../b', '/%2e%2e', 'relative', '/a\\b', '/a%00', '/.git/config', '/%zz', '/C:/x', '/' + 'a'.repeat(1024)]) {
       expect(cleanRequestPath(p).ok, p).toBe(false)
     }
   })

@@ -2,6 +2,8 @@
  * One clock and one random source for the whole node, injectable so tests never sleep
  * and behaviours with jitter are reproducible.
  */
+import { mulberry32 } from './mulberry32'
+
 export interface Clock {
   /** Unix time in milliseconds. */
   nowMs(): number
@@ -110,13 +112,6 @@ export class ManualClock implements Clock {
 
 /** Deterministic random source for tests (mulberry32). */
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0
-  const float = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const float = mulberry32(seed)
   return { float, intn: (n) => Math.floor(float() * n) }
 }

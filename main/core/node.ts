@@ -12,11 +12,12 @@ import type { NodeControl, StatusReply } from './control'
 import { silentLogger, type Logger, type NodeConfig } from './config'
 import { Ledger } from './ledger/ledger'
 import { OnlineProjection } from './presence/projection'
+import { OpinionIndex } from './presence/opinions'
 import { Neighbourhood, type NeighbourRecord } from './presence/neighbourhood'
 import { HowdyCoordinator } from './presence/howdy'
 import { Buzz, chattiness as computeChattiness } from './presence/cadence'
 import { initialCoordinates, readHostStats } from './presence/selfStatus'
-import type { AddOutcome, MeshPing, PresenceCore } from './presence/core'
+import type { AddOutcome, MeshPing, PlazaSignal, PresenceCore } from './presence/core'
 import { applyBulkPresence } from './presence/bulkIntake'
 import { buildChau } from './presence/chau'
 import { buildHeyThere, HeyThereSender } from './presence/heyThere'
@@ -46,6 +47,8 @@ import type {
   LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
+export type { PlazaSignal } from './presence/core'
+
 export interface NaraNodeEvents {
   peer: [NeighbourView]
   newspaper: [NewspaperView]
@@ -54,6 +57,7 @@ export interface NaraNodeEvents {
   self: [SelfView]
   lifecycle: [LifecycleView]
   stats: [StatsView]
+  plaza: [PlazaSignal]
 }
 
 /** The seam the mesh plugs into. */
@@ -101,6 +105,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   readonly log: Logger
   readonly ledger: Ledger
   readonly projection = new OnlineProjection()
+  /** Restart / first-seen observations by subject: the network's opinion about each peer. */
+  private readonly opinions = new OpinionIndex()
   readonly neighbourhood: Neighbourhood
   readonly drops: DropCounter
   /** Peers as the mesh and bulk intake see them (one object for both). */
@@ -224,9 +230,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       addFilteredEvent: (e, trust) => (keepInMemory(e, node.identity.personality) ? node.addEvent(e, trust) : 'filtered'),
       addOwnObservation: (e) => node.store(e, 'unsigned', true),
       peerStatus: (r) => node.peerStatus(r),
+      opinionOf: (name) => node.opinions.opinionOf(name),
       emitPeer: (name) => node.emitPeer(name),
       flag: (reason) => node.flag(reason),
       lifecycle: (step, message) => node.lifecycle(step, message),
+      plazaSignal: (signal) => node.emit('plaza', signal),
       later: (ms, fn) => node.later(ms, fn)
     }
   }
@@ -319,6 +327,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     })
     this.transport.on('message', (topic, payload) => this.onPlazaMessage(topic, payload))
     this.transport.on('connect', () => this.onPlazaConnect())
+    this.transport.on('failed', (error) => this.emit('plaza', { kind: 'connect-failed', error }))
     this.transport.on('disconnect', (reason) => {
       this.lifecycle('connect', `plaza ${reason}; reconnecting`)
       this.emitSelf()
@@ -413,6 +422,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   private onPlazaConnect(): void {
     this.lifecycle('connect', `connected to ${this.brokerUrl}`)
+    this.emit('plaza', { kind: 'connected' })
     this.emitSelf()
     const first = !this.announcedThisJoin
     this.announcedThisJoin = true
@@ -483,8 +493,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     if (this.ledger.version !== this.ledgerVersion) {
       this.ledgerVersion = this.ledger.version
       this.projection.replay(this.ledger.all())
+      this.opinions.replay(this.ledger.all())
     } else {
       this.projection.apply(e)
+      this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
     return 'added'

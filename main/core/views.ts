@@ -58,6 +58,7 @@ export interface NeighbourView {
   /** Start time ("first seen" on the network) in Unix seconds, 0 when unknown. */
   startTime: number
   restarts: number
+  /** Seconds up in its current run (since the restart we know of, else our first sighting); 0 unless ONLINE. */
   uptimeSeconds: number
   personality: PersonalityView | null
   flair: string

@@ -1,8 +1,12 @@
 /**
- * The one-click join, as a pure state machine: keychain → connect → hey_there echoed back by the
- * broker → first howdy → online. Errors become sentences a person understands. If nobody answers
- * with a howdy in time we are simply online and alone — not an error.
+ * The one-click join: keychain → connect → hey_there echoed back by the broker → first howdy →
+ * online. `joinReducer` is the pure state machine; `JoinFlow` drives it and gives every waiting
+ * step a deadline on an injected clock, so a step that hangs (a locked keychain, a broker that
+ * never answers, a plaza that swallows our hello) ends in a sentence a person understands. If
+ * nobody answers with a howdy in time we are simply online and alone — not an error.
  */
+import type { Clock, TimerHandle } from '../core/clock'
+import type { PlazaSignal } from '../core/node'
 import type { LifecycleView } from '../core/views'
 
 export type JoinStep = 'idle' | 'keychain' | 'connect' | 'hey_there' | 'howdy' | 'online' | 'error'
@@ -24,12 +28,19 @@ export type JoinEvent =
   | { type: 'timeout' }
   | { type: 'cancel' }
 
+export type TimedStep = 'keychain' | 'connect' | 'hey_there' | 'howdy'
+
 /** How long each waiting step may take before the timeout event is due (ms). */
-export const JOIN_STEP_TIMEOUTS: Record<'connect' | 'hey_there' | 'howdy', number> = {
+export const JOIN_STEP_TIMEOUTS: Readonly<Record<TimedStep, number>> = {
+  // The OS may be asking the user to unlock the keychain: give them time to type a password.
+  keychain: 60_000,
   connect: 15_000,
   hey_there: 10_000,
   howdy: 20_000
 }
+
+export const KEYCHAIN_TIMEOUT_MESSAGE =
+  'Your keychain did not answer in time. It may be locked or waiting for your password: unlock it and try again.'
 
 export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
   if (event.type === 'cancel') return { step: 'idle' }
@@ -40,6 +51,7 @@ export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
     case 'keychain':
       if (event.type === 'soul-ready') return { step: 'connect', broker: state.broker }
       if (event.type === 'soul-failed') return { step: 'error', broker: state.broker, failedAt: 'keychain', message: event.reason }
+      if (event.type === 'timeout') return { step: 'error', broker: state.broker, failedAt: 'keychain', message: KEYCHAIN_TIMEOUT_MESSAGE }
       return state
     case 'connect':
       if (event.type === 'connected') return { step: 'hey_there', broker: state.broker }
@@ -73,8 +85,85 @@ export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
     case 'online':
       if (event.type === 'howdy-received' && state.alone) return { ...state, alone: false }
       return state
+    case 'error': {
+      // The node keeps trying in the background: a late success of the step that failed (or of
+      // a later one) resumes the flow instead of leaving a stale error on screen.
+      const resumed = joinReducer({ step: state.failedAt, broker: state.broker }, event)
+      return resumed.step !== 'error' && resumed.step !== state.failedAt ? resumed : state
+    }
     default:
       return state
+  }
+}
+
+/** What the node reports about its plaza, as the join flow's events. */
+export function joinEventFor(signal: PlazaSignal): JoinEvent {
+  switch (signal.kind) {
+    case 'connected':
+      return { type: 'connected' }
+    case 'connect-failed':
+      return { type: 'connect-failed', error: signal.error }
+    case 'hey-there-echoed':
+      return { type: 'hey-there-echoed' }
+    case 'howdy':
+      return { type: 'howdy-received', from: signal.from }
+  }
+}
+
+export interface JoinFlowOptions {
+  clock: Clock
+  /** Overrides of JOIN_STEP_TIMEOUTS (tests, or a slower network). */
+  timeouts?: Partial<Record<TimedStep, number>>
+  /** Called on every change of state with the progress line to show. */
+  onProgress(progress: LifecycleView, state: JoinState): void
+}
+
+/**
+ * Drives joinReducer: each waiting step gets its deadline on the injected clock; a step that
+ * is left in time cancels its timer, one that is not receives the 'timeout' event.
+ */
+export class JoinFlow {
+  private current: JoinState = { step: 'idle' }
+  private timer: TimerHandle | null = null
+  private readonly timeouts: Record<TimedStep, number>
+
+  constructor(private readonly opts: JoinFlowOptions) {
+    this.timeouts = { ...JOIN_STEP_TIMEOUTS, ...opts.timeouts }
+  }
+
+  get state(): JoinState {
+    return this.current
+  }
+
+  dispatch(event: JoinEvent): JoinState {
+    const next = joinReducer(this.current, event)
+    if (next === this.current) return next
+    const stepChanged = next.step !== this.current.step
+    this.current = next
+    if (stepChanged) this.arm(next)
+    const progress = joinProgress(next, this.opts.clock.nowMs())
+    if (progress) this.opts.onProgress(progress, next)
+    return next
+  }
+
+  /** Stops the pending deadline (the window or app is going away). */
+  dispose(): void {
+    this.disarm()
+  }
+
+  private arm(state: JoinState): void {
+    this.disarm()
+    if (state.step !== 'keychain' && state.step !== 'connect' && state.step !== 'hey_there' && state.step !== 'howdy') return
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = null
+      // Only the step this deadline was set for may time out.
+      if (this.current === state) this.dispatch({ type: 'timeout' })
+    }, this.timeouts[state.step])
+  }
+
+  private disarm(): void {
+    if (this.timer) this.opts.clock.clearTimeout(this.timer)
+    this.timer = null
   }
 }
 

@@ -3,6 +3,7 @@
  * F's `NaraNode` (main/core/node.ts) satisfies it (checked in node-host.ts).
  */
 import type { NodeControl } from '../core/control'
+import type { PlazaSignal } from '../core/node'
 import type { LifecycleView, NeighbourView, SelfView } from '../core/views'
 
 export interface DesktopNode extends NodeControl {
@@ -13,4 +14,6 @@ export interface DesktopNode extends NodeControl {
   on(event: 'self', listener: (self: SelfView) => void): unknown
   on(event: 'peer', listener: (peer: NeighbourView) => void): unknown
   on(event: 'lifecycle', listener: (step: LifecycleView) => void): unknown
+  /** Each step of a join as the plaza answers it (the join flow's events, see join-flow.ts). */
+  on(event: 'plaza', listener: (signal: PlazaSignal) => void): unknown
 }

@@ -46,6 +46,8 @@ export interface PlazaTransportOptions {
 
 export interface PlazaTransportEvents {
   connect: []
+  /** A connection attempt failed (socket, TLS or CONNACK error); the retry loop carries on. */
+  failed: [error: Error]
   disconnect: [reason: string]
   message: [topic: string, payload: Buffer]
 }
@@ -139,6 +141,7 @@ export class PlazaTransport extends EventEmitter<PlazaTransportEvents> {
       })
       client.on('error', (e) => {
         this.opts.debug?.(`plaza: ${e.message}`)
+        if (this.client === client && this.state !== 'connected' && this.state !== 'stopped') this.emit('failed', e)
       })
       client.on('close', () => {
         if (this.client !== client) return

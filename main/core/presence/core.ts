@@ -13,9 +13,18 @@ import type { SyncEvent } from '../protocol/types'
 import type { LifecycleView, PeerStatus, Trust } from '../views'
 import type { Buzz } from './cadence'
 import type { Neighbourhood, NeighbourRecord } from './neighbourhood'
-import type { OnlineProjection } from './projection'
+import type { OnlineProjection, Opinion } from './projection'
 
 export type AddOutcome = 'added' | 'duplicate' | 'rejected'
+
+/** What the plaza did for our join, step by step (the desktop's join flow follows these). */
+export type PlazaSignal =
+  | { kind: 'connected' }
+  | { kind: 'connect-failed'; error: unknown }
+  /** The broker sent our own hey_there back: we may publish on the plaza. */
+  | { kind: 'hey-there-echoed' }
+  /** A howdy addressed to us: somebody heard our hello. */
+  | { kind: 'howdy'; from: string }
 
 /** The plaza as the presence modules see it: a connected flag and QoS-correct publish. */
 export interface PlazaPort {
@@ -52,9 +61,12 @@ export interface PresenceCore {
   /** Content-deduplicated insert for our own first-seen/restart observations (`AddEventWithDedup`). */
   addOwnObservation(e: SyncEvent): AddOutcome
   peerStatus(r: NeighbourRecord): PeerStatus
+  /** The ledger's restart / first-seen consensus about a peer (presence.md §6). */
+  opinionOf(name: string): Opinion
   emitPeer(name: string): void
   flag(reason: string): void
   lifecycle(step: LifecycleView['step'], message: string): void
+  plazaSignal(signal: PlazaSignal): void
   /** A timer that leave/stop/crash cancel. */
   later(ms: number, fn: () => void): void
 }

@@ -17,6 +17,8 @@ export function buildHeyThere(core: PresenceCore, ts: bigint): SyncEventOf<'hey-
 
 export class HeyThereSender {
   private lastSentMs = -Infinity
+  /** ID of our latest hey_there: when the broker sends it back, the plaza carries our words. */
+  private lastSentId: string | null = null
   private connectionHello: SyncEventOf<'hey-there'> | null = null
 
   constructor(private readonly core: PresenceCore) {}
@@ -41,6 +43,11 @@ export class HeyThereSender {
     return h
   }
 
+  /** True for the broker's copy of the hey_there we sent last. */
+  isOwnEcho(id: string): boolean {
+    return id === this.lastSentId
+  }
+
   /** Rate-limited as Go (skip when the last one is ≤ 5 s old). */
   send(prebuilt: SyncEventOf<'hey-there'> | null = null): boolean {
     const c = this.core
@@ -50,6 +57,7 @@ export class HeyThereSender {
     if (now - this.lastSentMs <= c.config.timings.heyThereMinIntervalMs) return false
     this.lastSentMs = now
     const e = prebuilt ?? buildHeyThere(c, c.clock.nowNs())
+    this.lastSentId = e.id
     c.addEvent(e, 'verified')
     c.buzz.bump(2)
     void plaza.publish(TOPIC.heyThere, encodeEvent(e))

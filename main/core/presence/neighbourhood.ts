@@ -5,6 +5,7 @@
  */
 import type { NaraObservation, NaraStatus } from '../protocol/types'
 import { parsePublicKey } from '../protocol/crypto'
+import type { Opinion } from './projection'
 import type { Trust } from '../views'
 
 export interface NeighbourRecord {
@@ -21,6 +22,13 @@ export interface NeighbourRecord {
   trustFromNewspaper: boolean
   firstSeenMs: number
   lastSeenMs: number
+  /**
+   * Local sighting history, never sent to peers (unlike `observation`, which howdys share):
+   * when we first had direct evidence of this peer in this process, and when its current run
+   * began as we saw it (that first sighting, or the last restart we witnessed). Seconds; 0 = never.
+   */
+  firstSightingSec: number
+  runSinceSec: number
   viaPlaza: boolean
   viaMesh: boolean
 }
@@ -63,7 +71,8 @@ export class Neighbourhood {
     if (!r) {
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
-        trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, viaPlaza: false, viaMesh: false
+        trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
+        viaPlaza: false, viaMesh: false
       }
       this.records.set(name, r)
     }
@@ -143,9 +152,16 @@ export class Neighbourhood {
   /**
    * Direct evidence of life at `tSec` (presence.md §5.1). Returns what Go would note: a first
    * sighting and/or a restart (any non-ONLINE → seen transition). Unknown names are imported
-   * only when the evidence is recent or while booting.
+   * only when the evidence is recent or while booting. `opinion` (the ledger's consensus) fills
+   * start time, restarts and last restart while our own start time for the peer is unknown.
    */
-  recordSeen(name: string, tSec: number, nowMs: number, booting: boolean): { firstSeen: boolean; restart: boolean } | null {
+  recordSeen(
+    name: string,
+    tSec: number,
+    nowMs: number,
+    booting: boolean,
+    opinion?: () => Opinion
+  ): { firstSeen: boolean; restart: boolean } | null {
     const nowSec = Math.floor(nowMs / 1000)
     const t = tSec > 0 ? tSec : nowSec
     const recent = nowSec - t < 300
@@ -155,12 +171,24 @@ export class Neighbourhood {
     const o = r.observation
     const firstSeen = !o.online && !booting
     if (firstSeen && !o.start_time) o.start_time = t
+    // Still unknown (seen first while booting): what the network's observations say, as Go does.
+    if (!o.start_time && opinion) {
+      const op = opinion()
+      if (op.startTime > 0) o.start_time = op.startTime
+      if (!o.restarts && op.restarts > 0) o.restarts = op.restarts
+      if (!o.last_restart && op.lastRestart > 0) o.last_restart = op.lastRestart
+    }
     const restart = !!o.online && o.online !== 'ONLINE'
     if (restart) {
       o.last_restart = t
       o.restarts = (o.restarts ?? 0) + 1
     }
-    if (recent) o.online = 'ONLINE'
+    if (recent) {
+      o.online = 'ONLINE'
+      // Old evidence (a backfilled event) says nothing about the run the peer is in now.
+      if (!r.firstSightingSec) r.firstSightingSec = t
+      if (!r.runSinceSec || restart) r.runSinceSec = t
+    }
     o.last_seen = t
     r.lastSeenMs = Math.max(r.lastSeenMs, t * 1000)
     return { firstSeen, restart }

@@ -24,6 +24,25 @@ export function peerStatus(r: NeighbourRecord, projection: OnlineProjection, now
   return 'MISSING'
 }
 
+/**
+ * A peer's start time ("first seen" on the network, Unix s): our observation of it (our
+ * first-seen after boot, a howdy's report, or the ledger's restart/first-seen consensus), else
+ * our own first sighting of it; 0 when we never had direct evidence.
+ */
+export function peerStartTime(r: NeighbourRecord): number {
+  return r.observation.start_time || r.firstSightingSec
+}
+
+/**
+ * How long the peer has been up in its current run, as Go shows it for its own observation of
+ * a peer (last_seen − last_restart): from the restart we know of, else from when we first saw
+ * it in this run, to its latest evidence of life. 0 when neither is known.
+ */
+export function peerUptimeSeconds(r: NeighbourRecord, lastSeenSec: number): number {
+  const since = r.observation.last_restart || r.runSinceSec
+  return since > 0 ? Math.max(0, lastSeenSec - since) : 0
+}
+
 export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection: OnlineProjection): NeighbourView {
   const s = r.status
   const o = r.observation
@@ -35,9 +54,9 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     status,
     lastSeenMs,
     firstSeenMs: r.firstSeenMs,
-    startTime: o.start_time ?? 0,
+    startTime: peerStartTime(r),
     restarts: o.restarts ?? 0,
-    uptimeSeconds: o.last_restart ? Math.max(0, (o.last_seen ?? 0) - o.last_restart) : o.start_time ? Math.max(0, (o.last_seen ?? 0) - o.start_time) : 0,
+    uptimeSeconds: status === 'ONLINE' ? peerUptimeSeconds(r, Math.floor(lastSeenMs / 1000)) : 0,
     personality: s ? { ...s.Personality } : null,
     flair: s?.Flair ?? '',
     aura: s && s.Aura.primary ? { ...s.Aura } : null,

@@ -98,7 +98,10 @@ export class PlazaHandlers {
     if (!e) return
     const p = e.hey_there
     if (!p.From) return c.drops.count('hey_there_no_from')
-    if (p.From === c.identity.name) return
+    if (p.From === c.identity.name) {
+      if (this.deps.heyThere.isOwnEcho(e.id)) c.plazaSignal({ kind: 'hey-there-echoed' })
+      return
+    }
     let trust: Trust = 'unsigned'
     if (isSigned(e) && p.PublicKey) {
       const key = parsePublicKey(p.PublicKey)
@@ -184,6 +187,7 @@ export class PlazaHandlers {
     c.buzz.bump(1)
     if (h.To === c.identity.name) {
       c.lifecycle('howdy', `howdy from ${h.From}`)
+      c.plazaSignal({ kind: 'howdy', from: h.From })
       this.deps.startTimeVotes.add(h.You?.start_time, h.Me.HostStats?.Uptime ?? 0)
       for (const n of h.Neighbors ?? []) {
         if (!n.Name || n.Name === c.identity.name) continue

@@ -23,7 +23,7 @@ export class Sightings {
     const c = this.core
     const booting = c.isBooting()
     const nowMs = c.clock.nowMs()
-    const r = c.neighbourhood.recordSeen(name, tSec, nowMs, booting)
+    const r = c.neighbourhood.recordSeen(name, tSec, nowMs, booting, () => c.opinionOf(name))
     if (!r || name === c.identity.name || booting) return
     const t = tSec > 0 ? tSec : Math.floor(nowMs / 1000)
     if (r.firstSeen) c.addOwnObservation(firstSeenEvent(this.party(c.identity.name), this.party(name), t, c.clock.nowNs()))

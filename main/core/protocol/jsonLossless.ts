@@ -23,12 +23,14 @@ export interface ParseJsonOptions {
 class JsonSyntaxError extends Error {}
 
 const utf8 = new TextDecoder('utf-8') // invalid UTF-8 → U+FFFD, as Go's decoder does
+const utf8Encoder = new TextEncoder()
 
-/** Size check without encoding the whole string when the answer is obvious. */
+/** UTF-8 size of a string (Node's Buffer when present; the renderer shares this parser). */
 export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8')
+  return typeof Buffer !== 'undefined' ? Buffer.byteLength(text, 'utf8') : utf8Encoder.encode(text).length
 }
 
+/** Size check without encoding the whole string when the answer is obvious. */
 export function exceedsBytes(text: string | Uint8Array, maxBytes: number): boolean {
   if (typeof text !== 'string') return text.byteLength > maxBytes
   if (text.length > maxBytes) return true

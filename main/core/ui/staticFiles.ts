@@ -1,54 +1,36 @@
 /**
- * Path-traversal-safe static file resolution for the built UI. Pure apart from the file-system
- * checks at the end: a request path is decoded once, must be a clean relative path (no '..',
- * no NUL, no backslashes, no hidden files) and must resolve inside the root after realpath.
+ * Static file resolution for the headless UI server. The path rules themselves are the shared
+ * pure resolver (../safePath.ts, the same one the app:// protocol uses); this module adds only
+ * what is particular to an HTTP server: the request target must be absolute and short, and the
+ * resolved file must still lie inside the root after symlinks are followed.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs'
-import { extname, join, sep } from 'node:path'
+import { sep } from 'node:path'
 import type { Result } from '../result'
-
-export const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8'
-}
+import { cleanUrlPath, resolveUnderRoot, staticContentType, STRICT_PATH_POLICY } from '../safePath'
 
 export type StaticError = 'bad_path' | 'not_found'
 
-/** Maps a URL pathname to a relative file path, or rejects it. '/' is index.html. */
+/** Longest request path we look at (checked before decoding, so the work is bounded). */
+export const MAX_REQUEST_PATH = 1024
+
+/** Maps a URL pathname to a relative file path ('a/b.js'), or rejects it. '/' is index.html. */
 export function cleanRequestPath(pathname: string): Result<string, StaticError> {
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(pathname)
-  } catch {
-    return { ok: false, error: 'bad_path' }
-  }
-  if (!decoded.startsWith('/') || decoded.length > 1024) return { ok: false, error: 'bad_path' }
-  if (/[\u0000-\u001f\\]/.test(decoded)) return { ok: false, error: 'bad_path' }
-  const parts = decoded.split('/').filter((p) => p !== '')
-  for (const p of parts) {
-    if (p === '..' || p === '.' || p.startsWith('.')) return { ok: false, error: 'bad_path' }
-  }
-  if (parts.length === 0) return { ok: true, value: 'index.html' }
-  return { ok: true, value: parts.join('/') }
+  if (!pathname.startsWith('/') || pathname.length > MAX_REQUEST_PATH) return { ok: false, error: 'bad_path' }
+  const clean = cleanUrlPath(pathname, STRICT_PATH_POLICY)
+  return clean.ok ? { ok: true, value: clean.value.join('/') } : { ok: false, error: 'bad_path' }
 }
 
 /** Resolves a clean relative path to a real file inside `root` (symlinks may not escape). */
 export function resolveInside(root: string, relative: string): Result<{ file: string; type: string }, StaticError> {
   const realRoot = realpathSync(root)
-  const candidate = join(realRoot, ...relative.split('/'))
-  if (!existsSync(candidate)) return { ok: false, error: 'not_found' }
-  const real = realpathSync(candidate)
+  const candidate = resolveUnderRoot(realRoot, relative.split('/'))
+  if (!candidate.ok) return { ok: false, error: 'bad_path' }
+  if (!existsSync(candidate.value)) return { ok: false, error: 'not_found' }
+  const real = realpathSync(candidate.value)
   if (real !== realRoot && !real.startsWith(realRoot + sep)) return { ok: false, error: 'bad_path' }
   if (!statSync(real).isFile()) return { ok: false, error: 'not_found' }
-  const type = CONTENT_TYPES[extname(real).toLowerCase()]
+  const type = staticContentType(real)
   if (!type) return { ok: false, error: 'not_found' }
   return { ok: true, value: { file: real, type } }
 }

@@ -3,6 +3,7 @@
  * a silhouette whose shape is fixed by a hash of its identity, and its initials. Same name and
  * aura → same picture everywhere; no randomness, no canvas, no animation (cheap for 1,000 rows).
  */
+import { mulberry32 } from '../../../main/core/mulberry32'
 
 export interface AvatarSpec {
   primary: string
@@ -22,16 +23,6 @@ export function hash32(text: string): number {
     h = Math.imul(h, 0x01000193)
   }
   return h >>> 0
-}
-
-function prng(seed: number): () => number {
-  let t = seed >>> 0
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0
-    let r = Math.imul(t ^ (t >>> 15), 1 | t)
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r)
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const HEX = /^#[0-9a-fA-F]{6}$/
@@ -60,7 +51,7 @@ export function initials(name: string): string {
 }
 
 function silhouette(seed: number): string {
-  const rnd = prng(seed)
+  const rnd = mulberry32(seed)
   const lobes = 3 + Math.floor(rnd() * 4)
   const wobble = 0.06 + rnd() * 0.1
   const phase = rnd() * Math.PI * 2

@@ -1,4 +1,5 @@
 /** Small, pure formatting helpers shared by the views. */
+import { parseJsonLossless } from '../../../main/core/protocol/jsonLossless'
 
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds <= 0) return '—'
@@ -38,4 +39,18 @@ export function nsToMs(ns: string): number {
 
 export function pct(v: number): string {
   return `${Math.round(v)}`
+}
+
+/**
+ * Indented JSON that keeps every integer exact: event `ts` values are nanoseconds beyond 2^53,
+ * which JSON.parse would round. Text that is not JSON comes back unchanged.
+ */
+export function prettyJson(text: string): string {
+  const parsed = parseJsonLossless(text)
+  if (!parsed.ok) return text
+  // Big integers travel through JSON.stringify as marked strings and are unquoted afterwards;
+  // the random nonce keeps a peer's string from ever looking like a mark.
+  const mark = `big${Math.random().toString(36).slice(2)}n`
+  const out = JSON.stringify(parsed.value, (_k, v: unknown) => (typeof v === 'bigint' ? mark + v.toString() : v), 2)
+  return out.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1')
 }

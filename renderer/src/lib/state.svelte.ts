@@ -15,16 +15,12 @@ export const FEED_CAP = 500
 export const ZINE_CAP = 2000
 export const EVENT_CAP = 2000
 
-export interface PeerTotals {
-  peer: string
+/** The per-exchange counters a peer's running totals add up (same names as in ZineExchangeView). */
+const SUMMED = ['eventsIn', 'eventsOut', 'newEvents', 'knownEvents', 'badEvents', 'bytesIn', 'bytesOut'] as const
+type Summed = (typeof SUMMED)[number]
+
+export type PeerTotals = Pick<ZineExchangeView, 'peer' | Summed> & {
   exchanges: number
-  eventsIn: number
-  eventsOut: number
-  newEvents: number
-  knownEvents: number
-  badEvents: number
-  bytesIn: number
-  bytesOut: number
   latencyTotalMs: number
   failures: number
   lastAtMs: number
@@ -44,6 +40,8 @@ export class NaraState {
   self = $state.raw<SelfView | null>(null)
   stats = $state.raw<StatsView | null>(null)
   lifecycle = $state.raw<LifecycleView | null>(null)
+  /** The desktop shell's join flow (steps with deadlines), when this window runs in the app. */
+  joinProgress = $state.raw<LifecycleView | null>(null)
   /** Bumped whenever `neighbours` changed (the Map itself is not reactive: 1,000 entries). */
   neighboursVersion = $state(0)
   readonly neighbours = new Map<string, NeighbourView>()
@@ -182,13 +180,7 @@ export class NaraState {
       fresh.push(z)
       const t = this.totals.get(z.peer) ?? newTotals(z.peer)
       t.exchanges++
-      t.eventsIn += z.eventsIn
-      t.eventsOut += z.eventsOut
-      t.newEvents += z.newEvents
-      t.knownEvents += z.knownEvents
-      t.badEvents += z.badEvents ?? 0
-      t.bytesIn += z.bytesIn ?? 0
-      t.bytesOut += z.bytesOut ?? 0
+      for (const k of SUMMED) t[k] += z[k] ?? 0
       t.latencyTotalMs += z.latencyMs ?? 0
       if (z.verdict !== 'ok') t.failures++
       if (z.atMs >= t.lastAtMs) {
@@ -214,6 +206,20 @@ export class NaraState {
     if (fresh.length === 0) return
     if (this.seenEvents.size > EVENT_CAP * 4) this.seenEvents = new Set([...this.seenEvents].slice(-EVENT_CAP))
     this.events = pushCapped(this.events, fresh, EVENT_CAP)
+  }
+
+  /** A progress line pushed by the desktop shell (validated: it crossed a process boundary). */
+  noteJoinProgress(p: unknown): void {
+    if (isLifecycleView(p)) this.joinProgress = p
+    else this.rejected++
+  }
+
+  /** The join's progress: the shell's join flow or the node's own lifecycle, whichever spoke last. */
+  get progress(): LifecycleView | null {
+    const flow = this.joinProgress
+    const node = this.lifecycle
+    if (!flow || !node) return flow ?? node
+    return flow.atMs >= node.atMs ? flow : node
   }
 
   /** Remembers who is online now, so the Neighbours view can say who joined/left since. */
@@ -256,21 +262,8 @@ export class NaraState {
 }
 
 function newTotals(peer: string): PeerTotals {
-  return {
-    peer,
-    exchanges: 0,
-    eventsIn: 0,
-    eventsOut: 0,
-    newEvents: 0,
-    knownEvents: 0,
-    badEvents: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    latencyTotalMs: 0,
-    failures: 0,
-    lastAtMs: 0,
-    lastVerdict: ''
-  }
+  const zero = Object.fromEntries(SUMMED.map((k) => [k, 0])) as Record<Summed, number>
+  return { peer, exchanges: 0, latencyTotalMs: 0, failures: 0, lastAtMs: 0, lastVerdict: '', ...zero }
 }
 
 function loadLook(): Record<string, PeerStatus> | null {
