@@ -91,4 +91,29 @@ describe('nara run', () => {
     expect(Date.now() - t0).toBeLessThan(2500)
     await eventually(() => expect(watcher.neighbour(name)?.status).toBe('OFFLINE'), 3000)
   }, 40_000)
+
+  it('one Ctrl-C delivered several times (terminal group, npm, start script) still ends in chau and exit 0, not a kill', async () => {
+    const port = await freePort()
+    const runtime = mkdtempSync(join(tmpdir(), 'nara-run-sig-'))
+    cleanups.push(() => rmSync(runtime, { recursive: true, force: true }))
+    const name = `sigint${process.pid}`
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'main/cli/entry.ts'), 'run', '--name', name, `--embedded-broker=127.0.0.1:${port}`], {
+      cwd: repoRoot,
+      env: { ...process.env, XDG_RUNTIME_DIR: runtime, MQTT_HOST: '', MQTT_USER: '', MQTT_PASS: '' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })))
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    })
+    await eventually(() => expect(err).toMatch(/online on the plaza/), 20000, 50)
+    child.kill('SIGINT')
+    child.kill('SIGINT')
+    await new Promise((r) => setTimeout(r, 20))
+    child.kill('SIGINT')
+    expect(await exited).toEqual({ code: 0, signal: null })
+    expect(err).toMatch(/saying chau/)
+  }, 40_000)
 })

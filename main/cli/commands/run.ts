@@ -54,11 +54,21 @@ export interface RunSignals {
 
 const processSignals: RunSignals = {
   onStop(handler) {
-    process.once('SIGINT', handler)
-    process.once('SIGTERM', handler)
+    // One Ctrl-C often arrives several times (the terminal's process group, then npm and
+    // scripts/start.mjs forwarding it). Only the first one stops the node; the others must not
+    // fall back to the default action, which would kill us before the chau is out. The stop
+    // itself is bounded (2 s), so no second signal is needed to force it.
+    let stopping = false
+    const once = (): void => {
+      if (stopping) return
+      stopping = true
+      handler()
+    }
+    process.on('SIGINT', once)
+    process.on('SIGTERM', once)
     return () => {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
+      process.off('SIGINT', once)
+      process.off('SIGTERM', once)
     }
   }
 }
@@ -170,7 +180,6 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     detach()
     return 1
   }
-  detach()
   io.err('saying chau')
   await Promise.race([
     (async () => {
@@ -180,6 +189,8 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     })(),
     new Promise((r) => setTimeout(r, 1900))
   ])
+  // The stop handler stays installed: a repeated Ctrl-C can still arrive after a quick goodbye,
+  // and without a listener it would kill the process (exit by signal instead of 0).
   return 0
 }
 
