@@ -53,3 +53,13 @@ export function contentString(e: SyncEvent): string {
     case 'checkpoint': return checkpointContent(e.checkpoint)
   }
 }
+
+/** What an event id hashes (events.md §3): "{ts}:{svc}:{content}". The one place that spells it. */
+export function eventIdPreimage(ts: bigint | string, svc: string, content: string): string {
+  return `${ts}:${svc}:${content}`
+}
+
+/** What an event signature's SHA-256 digest covers (events.md §4): "{id}:{ts}:{svc}:{emitter}:{content}". */
+export function eventSigningPreimage(id: string, ts: bigint | string, svc: string, emitter: string, content: string): string {
+  return `${id}:${ts}:${svc}:${emitter}:${content}`
+}

@@ -12,6 +12,7 @@ import { ed25519Verify, parsePublicKey, parseSignature, sha256, type Signer } fr
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import { PAYLOAD_KEY, type PayloadOf } from './event-payloads'
 import { computeEventId, contentString } from './event-content'
+import { eventSigningPreimage } from './content-strings'
 
 export type { Verdict } from './codec-verdict'
 export { MAX_EVENT_BYTES, PAYLOAD_KEY, isService, payloadOf, type PayloadOf } from './event-payloads'
@@ -26,7 +27,7 @@ export { decodeEvent, decodeEventValue, decodeEventValueAt, encodeEvent } from '
 
 /** The 32 bytes an event signature covers: SHA-256("{id}:{ts}:{svc}:{emitter}:{content}"). */
 export function eventSigningDigest(e: SyncEvent, emitter = e.emitter ?? ''): Buffer {
-  return sha256(`${e.id}:${e.ts}:${e.svc}:${emitter}:${contentString(e)}`)
+  return sha256(eventSigningPreimage(e.id, e.ts, e.svc, emitter, contentString(e)))
 }
 
 export function isSigned(e: SyncEvent): boolean {

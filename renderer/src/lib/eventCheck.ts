@@ -8,7 +8,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import nacl from 'tweetnacl'
-import { contentString } from '../../../main/core/protocol/content-strings'
+import { contentString, eventIdPreimage, eventSigningPreimage } from '../../../main/core/protocol/content-strings'
 import { isService, MAX_EVENT_BYTES, PAYLOAD_KEY } from '../../../main/core/protocol/event-payloads'
 import { parseJsonLossless } from '../../../main/core/protocol/jsonLossless'
 import type { Service, SyncEvent } from '../../../main/core/protocol/types'
@@ -129,9 +129,9 @@ export function checkEventInWindow(json: string, keyOf: KeyLookup): EventCheck {
 
   const content = contentString({ svc, [PAYLOAD_KEY[svc]]: contentPayload(svc, payload) } as unknown as SyncEvent)
   const tsText = String(ts)
-  const idPreimage = `${tsText}:${svc}:${content}`
+  const idPreimage = eventIdPreimage(tsText, svc, content)
   const idMatches = hex(sha256(UTF8.encode(idPreimage)).subarray(0, 16)) === id
-  const signingPreimage = `${id}:${tsText}:${svc}:${emitter}:${content}`
+  const signingPreimage = eventSigningPreimage(id, tsText, svc, emitter, content)
   const digest = sha256(UTF8.encode(signingPreimage))
   const base = { content, idPreimage, idMatches, signingPreimage, digestHex: hex(digest) }
 
