@@ -166,6 +166,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.ledgerVersion = this.ledger.version
     this.neighbourhood = new Neighbourhood(this.identity.name)
     this.drops = new DropCounter((reason, detail) => this.log.debug(`drop ${reason}${detail ? `: ${detail}` : ''}`))
+    this.neighbourhood.onEvict((name) => {
+      this.lastPeerStatus.delete(name)
+      this.drops.count('neighbour_evicted', name)
+    })
     this.hostStats = opts.hostStats ?? readHostStats
     this.coordinates = initialCoordinates(() => this.random.float())
     this.startedAtMs = this.clock.nowMs()

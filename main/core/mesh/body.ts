@@ -50,9 +50,10 @@ export function readBody(
     sink.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
+        // Settle first: destroying the request emits 'aborted'/'error', which would otherwise win.
+        finish({ ok: false, error: { kind: 'too_large', reason: `body exceeds ${limit} bytes` } })
         stream.destroy()
         decoder?.destroy()
-        finish({ ok: false, error: { kind: 'too_large', reason: `body exceeds ${limit} bytes` } })
         return
       }
       chunks.push(chunk)
@@ -63,6 +64,13 @@ export function readBody(
     )
     stream.on('data', (chunk: Buffer) => {
       wireBytes += chunk.length
+      // Compressed bytes are capped too: a stream of empty deflate blocks inflates to nothing
+      // and would otherwise keep the connection busy until the server timeout.
+      if (decoder && wireBytes > limit) {
+        finish({ ok: false, error: { kind: 'too_large', reason: `compressed body exceeds ${limit} bytes` } })
+        stream.destroy()
+        decoder.destroy()
+      }
     })
     stream.on('aborted', () => finish({ ok: false, error: { kind: 'read_error', reason: 'connection aborted' } }))
     stream.on('error', (e: Error) => finish({ ok: false, error: { kind: 'read_error', reason: e.message } }))

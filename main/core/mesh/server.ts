@@ -74,6 +74,8 @@ interface Route {
   /** Allowed methods; undefined = any (as the reference's /ping and /coordinates). */
   methods?: readonly string[]
   handler: Handler
+  /** Read-only answers: an identical repeat is harmless and Go sends such repeats (see auth.ts). */
+  replaySafe?: boolean
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -99,7 +101,7 @@ export class MeshServer {
       '/api/checkpoints/all': { auth: false, methods: ['GET'], handler: (c) => this.handleCheckpoints(c) },
       '/gossip/zine': { auth: true, methods: ['POST'], handler: (c) => this.handleZine(c) },
       '/dm': { auth: true, methods: ['POST'], handler: (c) => this.handleDm(c) },
-      '/events/sync': { auth: true, methods: ['POST'], handler: (c) => this.handleSync(c) },
+      '/events/sync': { auth: true, methods: ['POST'], replaySafe: true, handler: (c) => this.handleSync(c) },
       // Runtime messages (stash): always 200 with an empty body, as the reference does for drops.
       '/mesh/message': { auth: true, methods: ['POST'], handler: (c) => this.handleMeshMessage(c) },
       // World journeys are not implemented: authenticate, then say so (signed) instead of faking a relay.
@@ -201,7 +203,7 @@ export class MeshServer {
         nowMs: () => this.host.clock.nowMs(),
         publicKeyOf: (n) => this.host.directory.publicKeyOf(n),
         discoverKey: (n, addr) => (this.opts.allowKeyDiscovery(addr) ? this.opts.pingForKey(addr, n) : Promise.resolve(null)),
-        replay: this.replay,
+        replay: route.replaySafe ? null : this.replay,
         toleranceMs: this.opts.toleranceMs
       })
       if (!auth.ok) {

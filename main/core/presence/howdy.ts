@@ -12,6 +12,17 @@ export const HOWDY_MAX = 10
 export const HOWDY_JITTER_MS = 3000
 export const HOWDY_LIFETIME_MS = 30_000
 export const HOWDY_MAX_NEIGHBOURS = 10
+/**
+ * Newcomers being welcomed at once. Each hey_there names one and holds two timers for 30 s,
+ * so a flood of made-up names is capped here: the oldest coordination gives way.
+ */
+export const HOWDY_MAX_ACTIVE = 256
+/**
+ * Our welcomes per window. A howdy carries our observations of every peer, so answering each of
+ * a flood of cheap hey_theres would turn a few hundred bytes in into hundreds of KB out. Other
+ * naras still welcome a newcomer we skip (coordination only counts howdys actually seen).
+ */
+export const HOWDY_RATE = { max: 30, windowMs: 10_000 }
 
 interface Coordinator {
   seen: number
@@ -27,6 +38,8 @@ export interface HowdyCoordinatorOptions {
   jitterMs?: number
   max?: number
   lifetimeMs?: number
+  maxActive?: number
+  rate?: { max: number; windowMs: number }
   /** Called when we self-select: send our howdy with this Seq, skipping `mentioned`. */
   respond: (target: string, seq: number, mentioned: ReadonlySet<string>) => void
 }
@@ -34,13 +47,30 @@ export interface HowdyCoordinatorOptions {
 export class HowdyCoordinator {
   private readonly active = new Map<string, Coordinator>()
   private readonly max: number
+  private readonly maxActive: number
+  /** Coordinations dropped to stay within `maxActive`. */
+  evictions = 0
+  /** Welcomes we skipped because we had answered `rate.max` times within `rate.windowMs`. */
+  rateLimited = 0
+  private readonly recentResponses: number[] = []
 
   constructor(private readonly opts: HowdyCoordinatorOptions) {
     this.max = opts.max ?? HOWDY_MAX
+    this.maxActive = Math.max(1, opts.maxActive ?? HOWDY_MAX_ACTIVE)
+  }
+
+  get activeCount(): number {
+    return this.active.size
   }
 
   onHeyThere(target: string): void {
     this.cancel(target)
+    while (this.active.size >= this.maxActive) {
+      const oldest = this.active.keys().next()
+      if (oldest.done) break
+      this.cancel(oldest.value)
+      this.evictions++
+    }
     const c: Coordinator = {
       seen: 0,
       responded: false,
@@ -84,9 +114,22 @@ export class HowdyCoordinator {
     if (!c) return
     c.timer = null
     if (c.responded || c.seen >= this.max) return
+    if (!this.takeResponseSlot()) {
+      this.rateLimited++
+      return
+    }
     c.responded = true
     c.seen++
     this.opts.respond(target, c.seen, c.mentioned)
+  }
+
+  private takeResponseSlot(): boolean {
+    const rate = this.opts.rate ?? HOWDY_RATE
+    const now = this.opts.clock.nowMs()
+    while (this.recentResponses.length && now - this.recentResponses[0]! >= rate.windowMs) this.recentResponses.shift()
+    if (this.recentResponses.length >= rate.max) return false
+    this.recentResponses.push(now)
+    return true
   }
 
   private cancel(target: string): void {

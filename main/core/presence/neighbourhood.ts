@@ -39,15 +39,35 @@ export interface IdentityHint {
   id?: string | undefined
 }
 
+/**
+ * Peer names are chosen by whoever publishes on the plaza, so the table is bounded: past this
+ * many records the least recently touched one is forgotten (a real peer that speaks again is
+ * simply learnt again). Far above the size of the public network.
+ */
+export const MAX_NEIGHBOURS = 4096
+
 export class Neighbourhood {
   private readonly records = new Map<string, NeighbourRecord>()
+  /** Names in recency order (every `ensure` moves one to the end); `records` keeps first-seen order. */
+  private readonly recency = new Set<string>()
   private readonly keyCache = new Map<string, { b64: string; key: Buffer | null }>()
   private readonly idIndex = new Map<string, string>()
+  private readonly evictListeners: Array<(name: string) => void> = []
+  /** Records forgotten to stay within `maxRecords`. */
+  evictions = 0
 
-  constructor(private readonly selfName: string) {}
+  constructor(
+    private readonly selfName: string,
+    private readonly maxRecords = MAX_NEIGHBOURS
+  ) {}
 
   get size(): number {
     return this.records.size
+  }
+
+  /** Called with each name forgotten to make room, so per-peer state elsewhere can follow. */
+  onEvict(cb: (name: string) => void): void {
+    this.evictListeners.push(cb)
   }
 
   get(name: string): NeighbourRecord | undefined {
@@ -68,7 +88,10 @@ export class Neighbourhood {
 
   ensure(name: string, nowMs: number): NeighbourRecord {
     let r = this.records.get(name)
+    this.recency.delete(name)
+    this.recency.add(name)
     if (!r) {
+      this.makeRoom()
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
@@ -77,6 +100,30 @@ export class Neighbourhood {
       this.records.set(name, r)
     }
     return r
+  }
+
+  private makeRoom(): void {
+    while (this.records.size >= Math.max(1, this.maxRecords)) {
+      let victim: string | undefined
+      for (const name of this.recency) {
+        if (name !== this.selfName && this.records.has(name)) {
+          victim = name
+          break
+        }
+      }
+      if (victim === undefined) return
+      this.forget(victim)
+    }
+  }
+
+  private forget(name: string): void {
+    const r = this.records.get(name)
+    this.records.delete(name)
+    this.recency.delete(name)
+    this.keyCache.delete(name)
+    if (r?.id && this.idIndex.get(r.id) === name) this.idIndex.delete(r.id)
+    this.evictions++
+    for (const cb of this.evictListeners) cb(name)
   }
 
   /** Parsed public key for a name (cached), or null when unknown/malformed. */
@@ -106,9 +153,7 @@ export class Neighbourhood {
       r.meshIP = mesh
       r.meshEnabled = mesh !== ''
     }
-    const id = take(r.id, hint.id)
-    if (id && id !== r.id) r.id = id
-    if (r.id) this.idIndex.set(r.id, name)
+    this.setId(r, take(r.id, hint.id))
     return r
   }
 
@@ -142,11 +187,16 @@ export class Neighbourhood {
     r.meshIP = merged.MeshIP
     r.meshEnabled = merged.MeshEnabled
     if (merged.PublicKey) r.publicKey = merged.PublicKey
-    if (merged.ID) {
-      r.id = merged.ID
-      this.idIndex.set(r.id, name)
-    }
+    this.setId(r, merged.ID)
     return r
+  }
+
+  /** One index entry per record: a peer that changes its ID leaves no stale entry behind. */
+  private setId(r: NeighbourRecord, id: string): void {
+    if (!id) return
+    if (r.id !== id && r.id && this.idIndex.get(r.id) === r.name) this.idIndex.delete(r.id)
+    r.id = id
+    this.idIndex.set(id, r.name)
   }
 
   /**

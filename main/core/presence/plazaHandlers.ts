@@ -44,7 +44,10 @@ export class PlazaHandlers {
   constructor(
     private readonly core: PresenceCore,
     private readonly deps: PlazaHandlerDeps
-  ) {}
+  ) {
+    // One newspaper view per known peer: a forgotten peer's paper goes with it.
+    core.neighbourhood.onEvict((name) => this.newspaperViews.delete(name))
+  }
 
   dispatch(topic: string, payload: Buffer): void {
     const t = classifyTopic(topic)
@@ -239,7 +242,8 @@ export class PlazaHandlers {
     if (keep) {
       // Our policy: an unverified newspaper never rebinds a name to a different key.
       r.publicKey = keep.key
-      if (keep.id) r.id = keep.id
+      // Through the neighbourhood, so its ID index follows (the paper's ID must not stay bound to this name).
+      if (keep.id) c.neighbourhood.importIdentity(name, { id: keep.id }, now, 'overwrite')
     }
     r.trust = trust
     r.trustFromNewspaper = true

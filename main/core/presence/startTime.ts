@@ -38,12 +38,16 @@ export function consensusByUptime(values: readonly WeightedValue[], tolerance = 
 }
 
 /** Votes collected during boot; Go applies them once opinions form, not at the first vote. */
+/** Votes kept: howdys addressed to us keep coming after boot, and anyone can send one. */
+export const MAX_START_TIME_VOTES = 256
+
 export class StartTimeVotes {
   private readonly votes: WeightedValue[] = []
 
   /** A howdy's `You.start_time` (0 = no opinion, skipped) weighted by `Me.HostStats.Uptime`. */
   add(startTime: number | undefined, senderUptime: number): void {
     if (!startTime || !Number.isFinite(startTime) || startTime <= 0) return
+    if (this.votes.length >= MAX_START_TIME_VOTES) return
     this.votes.push({ value: Math.trunc(startTime), weight: Number.isFinite(senderUptime) && senderUptime > 0 ? senderUptime : 0 })
   }
 

@@ -1,0 +1,132 @@
+/**
+ * Memory growth from untrusted plaza peers: names, IDs and howdys are chosen by whoever
+ * publishes, so every per-peer table must stay bounded under a flood of made-up names.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import mqtt from 'mqtt'
+import { randomBytes } from 'node:crypto'
+import { ManualClock, seededRandom } from '../main/core/clock'
+import { MAX_NEIGHBOURS, Neighbourhood } from '../main/core/presence/neighbourhood'
+import { HOWDY_MAX_ACTIVE, HOWDY_RATE, HowdyCoordinator } from '../main/core/presence/howdy'
+import { MAX_START_TIME_VOTES, StartTimeVotes } from '../main/core/presence/startTime'
+import { buildNewspaper, encodeNewspaperEnvelope } from '../main/core/protocol/newspaper'
+import { encodeEvent, newHeyThereEvent } from '../main/core/protocol/events'
+import { zeroStatus } from '../main/core/protocol/status'
+import { startAedes } from './support/brokers'
+import { eventually, makeNode, testIdentity } from './support/nodes'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+const randomName = (): string => `flood-${randomBytes(6).toString('hex')}`
+
+describe('security: per-peer tables stay bounded under a flood of random names', () => {
+  it('Neighbourhood: 1e5 random names keep at most MAX_NEIGHBOURS records, evicting the least recently touched', () => {
+    const hood = new Neighbourhood('me')
+    const evicted: string[] = []
+    hood.onEvict((n) => evicted.push(n))
+    const now = 1_768_800_000_000
+    hood.ensure('me', now)
+    hood.ensure('old-friend', now)
+    hood.importIdentity('old-friend', { id: 'friend-id' }, now, 'overwrite')
+    for (let i = 0; i < 100_000; i++) {
+      hood.importIdentity(randomName(), { id: `id-${i}` }, now, 'overwrite')
+      // A peer that keeps talking is touched again and survives the flood.
+      if (i % 1000 === 0) hood.ensure('old-friend', now)
+    }
+    expect(hood.size).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    expect(hood.get('me')).toBeDefined() // self is never evicted
+    expect(hood.get('old-friend')).toBeDefined()
+    expect(hood.nameForId('friend-id')).toBe('old-friend')
+    expect(hood.evictions).toBe(evicted.length)
+    expect(hood.evictions).toBe(100_000 + 2 - hood.size)
+    // Evicted names leave no ID index entry behind.
+    expect(hood.nameForId('id-0')).toBeUndefined()
+    expect(hood.nameForId('id-99999')).toBeDefined()
+  })
+
+  it('Neighbourhood: one name announcing 1e5 different IDs leaves one ID index entry (no stale bindings)', () => {
+    const hood = new Neighbourhood('me')
+    const now = 1_768_800_000_000
+    for (let i = 0; i < 100_000; i++) hood.importIdentity('shifty', { id: `id-${i}` }, now, 'overwrite')
+    expect(hood.nameForId('id-99999')).toBe('shifty')
+    expect(hood.nameForId('id-0')).toBeUndefined()
+    expect(hood.nameForId('id-5000')).toBeUndefined()
+    // mergeStatus (newspapers, howdys) follows the same rule.
+    hood.mergeStatus('shifty', { ...zeroStatus(), ID: 'from-paper' }, now)
+    expect(hood.nameForId('id-99999')).toBeUndefined()
+    expect(hood.nameForId('from-paper')).toBe('shifty')
+  })
+
+  it('HowdyCoordinator: 1e5 hey_theres with random names hold at most HOWDY_MAX_ACTIVE coordinations (and their timers)', () => {
+    const clock = new ManualClock()
+    let responded = 0
+    const h = new HowdyCoordinator({ clock, random: seededRandom(7), respond: () => responded++ })
+    for (let i = 0; i < 100_000; i++) h.onHeyThere(randomName())
+    expect(h.activeCount).toBe(HOWDY_MAX_ACTIVE)
+    expect(h.evictions).toBe(100_000 - HOWDY_MAX_ACTIVE)
+    expect(clock.pendingTimers()).toBeLessThanOrEqual(2 * HOWDY_MAX_ACTIVE)
+    // We answer at most HOWDY_RATE.max of them per window (each howdy is large), the rest are counted.
+    clock.advance(3000)
+    expect(responded).toBe(HOWDY_RATE.max)
+    expect(h.rateLimited).toBe(HOWDY_MAX_ACTIVE - HOWDY_RATE.max)
+    // Once the window has passed, a newcomer is welcomed again.
+    clock.advance(HOWDY_RATE.windowMs)
+    h.onHeyThere('real-newcomer')
+    clock.advance(3000)
+    expect(responded).toBe(HOWDY_RATE.max + 1)
+    clock.advance(30_000)
+    expect(clock.pendingTimers()).toBe(0)
+  })
+
+  it('StartTimeVotes: howdys addressed to us after boot cannot grow the vote list without bound', () => {
+    const v = new StartTimeVotes()
+    for (let i = 0; i < 100_000; i++) v.add(1_768_800_000 + i, 100)
+    expect(v.count).toBe(MAX_START_TIME_VOTES)
+    expect(v.consensus()).toBeGreaterThan(0)
+  })
+
+  it('a real node on a real broker: 5000 random-name hey_theres + newspapers stay bounded and evictions are counted', async () => {
+    const broker = await startAedes('127.0.0.61')
+    cleanups.push(() => broker.stop())
+    const node = makeNode('target', broker.url, { timings: { tickMs: 1000 } })
+    cleanups.push(() => node.stop())
+    await node.start()
+    const friend = makeNode('friend', broker.url)
+    cleanups.push(() => friend.stop())
+    await friend.start()
+    await eventually(() => expect(node.neighbourhood.get('friend')).toBeDefined(), 8000)
+
+    const flooder = await mqtt.connectAsync(broker.url, { clientId: 'flooder', reconnectPeriod: 0 })
+    cleanups.push(() => flooder.endAsync())
+    const signer = testIdentity('paperboy').signer!
+    const total = MAX_NEIGHBOURS + 904
+    const lastName = { value: '' }
+    for (let i = 0; i < total; i++) {
+      const name = randomName()
+      lastName.value = name
+      // Unsigned hey_there (no verification cost): still creates a record in the old code.
+      const e = newHeyThereEvent({ From: name, PublicKey: '', MeshIP: '', ID: `id-${i}` }, BigInt(Date.now()) * 1_000_000n)
+      flooder.publish('nara/plaza/hey_there', encodeEvent(e), { qos: 0 })
+      if (i % 4 === 0) {
+        const paper = buildNewspaper(name, zeroStatus(), signer)
+        flooder.publish(`nara/newspaper/${name}`, encodeNewspaperEnvelope(name, paper.statusJson, paper.signature), { qos: 0 })
+      }
+      if (i % 500 === 0) await new Promise((r) => setTimeout(r, 5))
+    }
+    await eventually(() => expect(node.neighbourhood.get(lastName.value)).toBeDefined(), 15_000, 50)
+    expect(node.neighbourhood.size).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    expect(node.newspapers().length).toBeLessThanOrEqual(MAX_NEIGHBOURS)
+    const dropped = node.stats().dropped
+    expect(dropped['neighbour_evicted'] ?? 0).toBeGreaterThanOrEqual(total - MAX_NEIGHBOURS)
+    // Every newspaper view belongs to a peer we still know.
+    for (const v of node.newspapers()) expect(node.neighbourhood.get(v.from)).toBeDefined()
+    // The node is still alive and answers: a later peer is learnt normally.
+    const late = makeNode('late', broker.url)
+    cleanups.push(() => late.stop())
+    await late.start()
+    await eventually(() => expect(node.neighbour('late')?.status).toBe('ONLINE'), 8000)
+  }, 30_000)
+})
