@@ -65,6 +65,9 @@ function expectGoStatusShape(raw: string): Record<string, unknown> {
   expect(Number.isInteger(s.Buzz) && (s.Buzz as number) >= 0 && (s.Buzz as number) <= 182).toBe(true)
   if (s.coordinates !== undefined) expect(Object.keys(s.coordinates as object)).toEqual(['x', 'y', 'height', 'error'])
   if (s.memory_mode !== undefined) expect(['short', 'medium', 'hog', 'custom']).toContain(s.memory_mode)
+  // Go's memory profiles advertise their budget with the mode: 256 / 512 / 2048 MB.
+  const budget = { short: 256, medium: 512, hog: 2048 }[s.memory_mode as string]
+  if (budget !== undefined) expect(s.memory_budget_mb).toBe(budget)
   return s
 }
 

@@ -228,7 +228,7 @@ describe('start time from howdy votes (consensusByUptime)', () => {
       const me = buildSelfStatus({
         flair: '', hostStats: { ...readHostStats(), Uptime: uptime }, chattiness: 50, buzz: 0, personality: id.personality,
         aura: { primary: '', secondary: '' }, publicKey: id.publicKeyBase64, id: id.id, meshIP: '', coordinates: initialCoordinates(() => 0.5),
-        transportMode: 'mqtt', ledger: { total: 0, byService: {}, critical: 0, mode: '', maxEvents: 0 }, observations: null
+        transportMode: 'mqtt', ledger: { total: 0, byService: {}, critical: 0, mode: '', budgetMb: 0, maxEvents: 0 }, observations: null
       })
       const h = buildHowdy({ from: name, to: 'watcher', seq: 1, you: { start_time: start, online: 'ONLINE' }, neighbors: null, me }, id.signer!)
       pub.publish('nara/plaza/howdy', encodeHowdy(h))

@@ -52,7 +52,7 @@ export class NewspaperService {
       meshIP: c.config.meshIP,
       coordinates: this.deps.coordinates,
       transportMode: c.config.transport,
-      ledger: { total: c.ledger.size, byService: c.ledger.countsByService(), critical: c.ledger.criticalCount(), mode: c.ledger.mode, maxEvents: c.ledger.capacity },
+      ledger: { total: c.ledger.size, byService: c.ledger.countsByService(), critical: c.ledger.criticalCount(), mode: c.ledger.mode, budgetMb: c.ledger.profile.budgetMb, maxEvents: c.ledger.capacity },
       observations
     })
   }

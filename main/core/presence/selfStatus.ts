@@ -35,7 +35,7 @@ export interface SelfStatusInput {
   meshIP: string
   coordinates: Coordinates
   transportMode: string
-  ledger: { total: number; byService: Record<string, number>; critical: number; mode: string; maxEvents: number }
+  ledger: { total: number; byService: Record<string, number>; critical: number; mode: string; budgetMb: number; maxEvents: number }
   /** null for newspapers (slim); our observation map for howdy `Me`. */
   observations: Record<string, NaraObservation> | null
 }
@@ -65,6 +65,8 @@ export function buildSelfStatus(i: SelfStatusInput): NaraStatus {
   if (Object.keys(i.ledger.byService).length) s.event_store_by_service = i.ledger.byService
   if (i.ledger.critical) s.event_store_critical = i.ledger.critical
   if (i.ledger.mode) s.memory_mode = i.ledger.mode
+  // Go sends 256 / 512 / 2048 for short / medium / hog (0 for custom, omitted).
+  if (i.ledger.budgetMb) s.memory_budget_mb = i.ledger.budgetMb
   if (i.ledger.maxEvents) s.memory_max_events = i.ledger.maxEvents
   return s
 }
