@@ -55,6 +55,8 @@ export class Neighbourhood {
   private readonly evictListeners: Array<(name: string) => void> = []
   /** Records forgotten to stay within `maxRecords`. */
   evictions = 0
+  /** Claims of an ID already bound to another live name (refused). */
+  idConflicts = 0
 
   constructor(
     private readonly selfName: string,
@@ -191,9 +193,19 @@ export class Neighbourhood {
     return r
   }
 
-  /** One index entry per record: a peer that changes its ID leaves no stale entry behind. */
+  /**
+   * One index entry per record: a peer that changes its ID leaves no stale entry behind.
+   * An ID is SHA-256(soul ‖ name), so two live names can never rightly share one: the first
+   * name bound to an ID keeps it (trust on first use), and a later claim by another name is
+   * refused and counted — otherwise anyone could take over an ID's key for checkpoint votes.
+   */
   private setId(r: NeighbourRecord, id: string): void {
     if (!id) return
+    const owner = this.idIndex.get(id)
+    if (owner !== undefined && owner !== r.name && this.records.has(owner)) {
+      this.idConflicts++
+      return
+    }
     if (r.id !== id && r.id && this.idIndex.get(r.id) === r.name) this.idIndex.delete(r.id)
     r.id = id
     this.idIndex.set(id, r.name)
