@@ -16,11 +16,11 @@ import type { ControlReply } from '../control'
 import type { NaraNode } from '../node'
 import type { LifecycleView, NodeState, SelfView } from '../views'
 import type { Carrier } from './carriers/carrier'
-import { multiplex, serveControl } from './carriers/mux'
 import { createCommandRouter, fail, type CommandRouter, type ExtraHandlers } from './control/router'
 import { PubSub } from './control/pubsub'
 import { LocalSurvey, checkHealth, type HealthAnswer, type HealthReport } from './control/survey'
-import { DataPlane, DataPlaneSession, type DataPlaneSessionOptions } from './dataPlane'
+import { DataPlane, type DataPlaneSessionOptions } from './dataPlane'
+import { serveBus } from './serveBus'
 import { bridgeNode, type BridgeOptions, type NodeBridge } from './nodeBridge'
 import { startControlSocket as startSpControlSocket, type ControlSocket, type ControlSocketOptions } from './nng/controlSocket'
 import { busHealth, ledgerHealth, meshAttached, meshHealth, plazaHealth } from './ns-health'
@@ -89,6 +89,8 @@ export interface NervousSystem {
   routerFor(kind: CarrierKind, extra?: ExtraHandlers): CommandRouter
   /** Serves both planes over the carrier (multiplex + DataPlaneSession + REP); returns the detach. */
   serveCarrier(carrier: Carrier<string>, opts?: ServeOptions): () => void
+  /** The carrier as this kind must see it: frames to a renderer or the WebSocket pass the soul guard. */
+  protect(carrier: Carrier<string>, kind: CarrierKind): Carrier<string>
   /** NNG REP + RESPONDENT on `$XDG_RUNTIME_DIR/nara/<name>.sock` for the CLI and nngcat. */
   startControlSocket(name?: string, opts?: Omit<ControlSocketOptions, 'route' | 'extra'>): Promise<ControlSocket>
   /** Detaches from the node, closes carriers and the control socket (the node keeps running). */
@@ -193,16 +195,23 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
   }
   const router = routerFor('local')
 
+  /** Frames leaving towards a renderer or the WebSocket pass the soul guard; main's own carriers need not. */
+  const protect = (carrier: Carrier<string>, kind: CarrierKind): Carrier<string> =>
+    kind === 'local' ? carrier : guardCarrier(carrier, guard, () => withheld(`a frame to a ${kind}`))
+
   const serveCarrier = (carrier: Carrier<string>, serve: ServeOptions = {}): (() => void) => {
     if (closed) {
       carrier.close()
       return () => {}
     }
     const kind = serve.kind ?? 'renderer'
-    const link = kind === 'local' ? carrier : guardCarrier(carrier, guard, () => withheld(`a frame to a ${kind}`))
-    const mux = multiplex(link)
-    const session = new DataPlaneSession(dataPlane, mux.data, serve.session)
-    const control = serveControl(mux.control, routerFor(kind, serve.extra), serve.peer ?? `${kind}#${stats.carriersServed + 1}`)
+    const link = protect(carrier, kind)
+    const stop = serveBus(link, {
+      dataPlane,
+      router: routerFor(kind, serve.extra),
+      peer: serve.peer ?? `${kind}#${stats.carriersServed + 1}`,
+      session: serve.session
+    })
     let detached = false
     const entry = {
       carrier,
@@ -211,8 +220,7 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
         detached = true
         carriers.delete(entry)
         stats.carriers = carriers.size
-        session.close()
-        control.stop()
+        stop()
         pubsub.publish('carrier/detached', { atMs: clock.nowMs(), message: `${kind} carrier detached` })
       }
     }
@@ -240,6 +248,7 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
     health,
     routerFor,
     serveCarrier,
+    protect,
     async startControlSocket(name = node.name, socketOpts = {}) {
       if (closed) throw new Error('nervous system closed')
       if (controlSocket) return controlSocket

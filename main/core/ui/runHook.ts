@@ -1,10 +1,9 @@
 /**
- * `nara run --ui host:port [--ui-public]`: puts the running node on a data plane and serves the
- * dashboard over it. The link (with the token) is printed once; nothing else ever logs it.
+ * `nara run --ui host:port [--ui-public]`: serves the dashboard over the running node's nervous
+ * system — its one data plane and bridge, its WebSocket router (which never exports the soul) and
+ * its soul guard on every frame. The link (with the token) is printed once; nothing else logs it.
  */
-import { DataPlane } from '../bus/dataPlane'
-import { bridgeNode } from '../bus/nodeBridge'
-import { createCommandRouter } from '../bus/control/router'
+import type { NervousSystem } from '../bus/nervousSystem'
 import type { NaraNode } from '../node'
 import { parseHostPort, startUiServer } from './server'
 
@@ -12,6 +11,7 @@ export interface UiHookContext {
   node: NaraNode
   values: Record<string, string | boolean | undefined>
   io: { err(line: string): void; out(line: string): void }
+  nervousSystem?: NervousSystem
 }
 
 export const UI_FLAGS = {
@@ -24,25 +24,18 @@ export async function uiRunHook(ctx: UiHookContext): Promise<(() => Promise<void
   if (typeof spec !== 'string') return
   const addr = parseHostPort(spec)
   if (!addr) throw new Error(`--ui '${spec}' must look like 127.0.0.1:8717`)
-  const plane = new DataPlane()
-  const bridge = bridgeNode(ctx.node, plane)
-  try {
-    const server = await startUiServer({
-      host: addr.host,
-      port: addr.port,
-      dataPlane: plane,
-      control: createCommandRouter(ctx.node),
-      allowNonLoopback: ctx.values['ui-public'] === true,
-      log: (line) => ctx.io.err(line)
-    })
-    ctx.io.err(`dashboard: ${server.url}`)
-    ctx.io.err('  (open this link; the token in it is printed only this once)')
-    return async () => {
-      await server.close()
-      bridge.close()
-    }
-  } catch (e) {
-    bridge.close()
-    throw e
-  }
+  const ns = ctx.nervousSystem
+  if (!ns) throw new Error('--ui needs the node\'s nervous system')
+  const server = await startUiServer({
+    host: addr.host,
+    port: addr.port,
+    dataPlane: ns.dataPlane,
+    control: ns.routerFor('websocket'),
+    protect: (carrier) => ns.protect(carrier, 'websocket'),
+    allowNonLoopback: ctx.values['ui-public'] === true,
+    log: (line) => ctx.io.err(line)
+  })
+  ctx.io.err(`dashboard: ${server.url}`)
+  ctx.io.err('  (open this link; the token in it is printed only this once)')
+  return () => server.close()
 }

@@ -14,8 +14,9 @@ import { isIP } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ControlReply } from '../control'
-import { DataPlaneSession, type DataPlane } from '../bus/dataPlane'
-import { multiplex, serveControl } from '../bus/carriers/mux'
+import type { DataPlane } from '../bus/dataPlane'
+import type { Carrier } from '../bus/carriers/carrier'
+import { serveBus } from '../bus/serveBus'
 import { generateToken, startWsCarrierServer, type WsCarrierServer, type WsServerStats } from '../bus/carriers/wsServer'
 import { cleanRequestPath, resolveInside } from './staticFiles'
 
@@ -27,6 +28,8 @@ export interface UiServerOptions {
   port?: number
   dataPlane: DataPlane
   control: ControlHandler
+  /** How each WebSocket carrier is seen before serving (the nervous system's soul guard). */
+  protect?: (carrier: Carrier<string>) => Carrier<string>
   /** The built renderer (default: out/renderer next to the CLI bundle or the repository). */
   rendererDir?: string
   /** Required to bind anything but a loopback address. */
@@ -220,15 +223,13 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       allowNoOrigin: false,
       onCarrier: (carrier, info) => {
         stats.busConnections++
-        const mux = multiplex(carrier)
-        const session = new DataPlaneSession(opts.dataPlane, mux.data)
-        const control = serveControl(mux.control, router, `ui:${info.remote}`)
+        const link = opts.protect ? opts.protect(carrier) : carrier
+        const stop = serveBus(link, { dataPlane: opts.dataPlane, router, peer: `ui:${info.remote}` })
         const handle = { close: () => carrier.close() }
         sessions.add(handle)
         carrier.onClose(() => {
           sessions.delete(handle)
-          session.close()
-          control.stop()
+          stop()
         })
       }
     })
