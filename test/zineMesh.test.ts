@@ -212,7 +212,7 @@ describe('zines over the mesh', () => {
     for (let i = 0; i < 30; i++) {
       bob.ledger.add(signEvent(newSocialEvent({ type: 'tease', actor: 'bob', target: `p${i}`, reason: 'x' }, base + BigInt(i)), 'bob', bob.signer))
     }
-    const page = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { mode: 'page', pageSize: 10 })
+    const page = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { mode: 'page', page_size: 10 })
     expect(page.ok).toBe(true)
     if (!page.ok) return
     expect(page.value.events).toHaveLength(10)
@@ -221,7 +221,7 @@ describe('zines over the mesh', () => {
     expect(verifySyncResponse(page.value, bob.signer.publicKey).valid).toBe(true)
     const recent = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { mode: 'recent', limit: 5 })
     expect(recent.ok && recent.value.events?.map((e) => e.ts)).toEqual([29n, 28n, 27n, 26n, 25n].map((d) => base + d))
-    const sample = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { mode: 'sample', sampleSize: 12 })
+    const sample = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { mode: 'sample', sample_size: 12 })
     expect(sample.ok && sample.value.events?.length).toBe(12)
     const none = await alice.mesh.client.sync('http://127.0.43.9:7433', 'bob', { services: ['checkpoint'] })
     expect(none.ok && none.value.events).toBeNull()

@@ -21,7 +21,7 @@ import {
   signMeshRequestHeaders,
   verifyMeshResponseSignature,
   type DecodedZine,
-  type PingBody,
+  type PingResponse,
   type SyncRequest,
   type DecodedSyncResponse
 } from './wire'
@@ -224,7 +224,7 @@ export class MeshClient {
   }
 
   /** GET /ping (unauthenticated). */
-  async ping(baseUrl: string, timeoutMs = PING_TIMEOUT_MS): Promise<ClientResult<PingBody & { rttMs: number }>> {
+  async ping(baseUrl: string, timeoutMs = PING_TIMEOUT_MS): Promise<ClientResult<PingResponse & { rttMs: number }>> {
     const r = await this.request(baseUrl, {
       method: 'GET',
       path: '/ping',
@@ -237,7 +237,7 @@ export class MeshClient {
     if (r.value.status !== 200) return fail('ping_bad_response', `ping status ${r.value.status}`, r.value.status)
     const body = decodePingBody(r.value.body)
     if (!body.ok) return fail('ping_bad_response', body.error.reason)
-    if (!body.value.from || !parsePublicKey(body.value.publicKey)) return fail('ping_bad_response', 'ping without from or public key')
+    if (!body.value.from || !parsePublicKey(body.value.public_key)) return fail('ping_bad_response', 'ping without from or public key')
     return { ok: true, value: { ...body.value, rttMs: r.value.latencyMs } }
   }
 
@@ -286,11 +286,11 @@ export class MeshClient {
   }
 
   /** POST /events/sync. */
-  async sync(baseUrl: string, peerName: string | undefined, req: Partial<SyncRequest>, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<DecodedSyncResponse>> {
+  async sync(baseUrl: string, peerName: string | undefined, req: Omit<Partial<SyncRequest>, 'from'>, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<DecodedSyncResponse>> {
     const r = await this.request(baseUrl, {
       method: 'POST',
       path: '/events/sync',
-      body: Buffer.from(encodeSyncRequest({ ...req, from: this.opts.name }), 'utf8'),
+      body: Buffer.from(encodeSyncRequest({ services: null, subjects: null, ...req, from: this.opts.name }), 'utf8'),
       timeoutMs,
       maxResponseBytes: 64 * 1024 * 1024,
       auth: true,

@@ -98,7 +98,7 @@ export class DiscoveryService {
       if (!url) return null
       const r = await this.client.ping(url, this.opts.timeoutMs ?? SCAN_TIMEOUT_MS)
       if (!r.ok || r.value.from === this.host.self.name) return null
-      return { name: r.value.from, meshIP, publicKey: r.value.publicKey, rttMs: r.value.rttMs }
+      return { name: r.value.from, meshIP, publicKey: r.value.public_key, rttMs: r.value.rttMs }
     })
     const found = results.filter((p): p is DiscoveredPeer => p !== null)
     for (const p of found) this.importPeer(p)

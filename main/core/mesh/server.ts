@@ -19,7 +19,7 @@ import {
   decodeSyncRequestBody,
   decodeZineBody,
   encodeDmResponse,
-  encodePingBody,
+  encodePingResponse,
   encodeSyncResponseBody,
   encodeZineBody,
   isSigned,
@@ -245,11 +245,11 @@ export class MeshServer {
   private handlePing(): Reply {
     return {
       status: 200,
-      body: encodePingBody({
+      body: encodePingResponse({
         from: this.host.self.name,
-        meshIP: this.host.meshIP(),
-        publicKey: this.host.self.signer.publicKeyBase64,
-        tNs: this.host.clock.nowNs()
+        mesh_ip: this.host.meshIP(),
+        public_key: this.host.self.signer.publicKeyBase64,
+        t: this.host.clock.nowNs()
       })
     }
   }
@@ -373,7 +373,7 @@ export class MeshServer {
     this.host.onMerged?.([{ event, trust: 'verified', result }], 'dm', c.sender?.name ?? emitter)
     if (event.svc !== 'chau') this.host.directory.recordOnline(emitter, Number(event.ts / 1_000_000_000n))
     this.opts.stats.count('dm.received')
-    return { status: 200, body: encodeDmResponse(this.host.self.name, result === 'added') }
+    return { status: 200, body: encodeDmResponse({ from: this.host.self.name, success: result === 'added' }) }
   }
 
   private async handleSync(c: RequestContext): Promise<Reply> {

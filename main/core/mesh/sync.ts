@@ -8,11 +8,18 @@ import { eventSubjects } from '../protocol/events'
 import type { MeshLedger } from './host'
 import type { SyncRequest } from './wire'
 
+/** Go treats any mode it does not know (including none) as the legacy sliced request. */
+export type SyncMode = 'sample' | 'page' | 'recent' | 'legacy'
+
+export function syncMode(req: SyncRequest): SyncMode {
+  return req.mode === 'sample' || req.mode === 'page' || req.mode === 'recent' ? req.mode : 'legacy'
+}
+
 export const SYNC_SERVER_CAP = 5000
 export const RECENT_DEFAULT_LIMIT = 100
 const HALF_LIFE_HOURS = 720 * 0.693
 
-const capOr = (n: number, fallback: number): number => (n <= 0 || n > SYNC_SERVER_CAP ? fallback : n)
+const capOr = (n: number | undefined, fallback: number): number => (n === undefined || n <= 0 || n > SYNC_SERVER_CAP ? fallback : n)
 
 function isCritical(e: SyncEvent): boolean {
   return e.svc === 'checkpoint' || e.svc === 'hey-there' || e.svc === 'chau' || (e.svc === 'observation' && e.observation.importance === 3)
@@ -47,10 +54,10 @@ export interface SyncAnswer {
 }
 
 export function answerSyncRequest(ledger: MeshLedger, req: SyncRequest, self: string, random: Random, nowNs?: bigint): SyncAnswer {
-  const filter = { services: req.services.length ? req.services : undefined, subjects: req.subjects.length ? req.subjects : undefined }
-  switch (req.mode) {
+  const filter = { services: req.services?.length ? req.services : undefined, subjects: req.subjects?.length ? req.subjects : undefined }
+  switch (syncMode(req)) {
     case 'sample': {
-      const size = capOr(req.sampleSize, SYNC_SERVER_CAP)
+      const size = capOr(req.sample_size, SYNC_SERVER_CAP)
       const all = ledger.query(filter)
       const critical = all.filter(isCritical)
       if (critical.length >= size) return { events: critical.slice(0, size), nextCursor: '' }
@@ -59,18 +66,19 @@ export function answerSyncRequest(ledger: MeshLedger, req: SyncRequest, self: st
       return { events: [...critical, ...rest].sort(byTs), nextCursor: '' }
     }
     case 'page': {
-      const page = ledger.page(req.cursor, capOr(req.pageSize, SYNC_SERVER_CAP), filter)
+      const page = ledger.page(req.cursor ?? '', capOr(req.page_size, SYNC_SERVER_CAP), filter)
       return { events: page.events, nextCursor: page.nextCursor }
     }
     case 'recent':
       return { events: ledger.recent(capOr(req.limit, RECENT_DEFAULT_LIMIT), filter), nextCursor: '' }
     case 'legacy': {
-      const slice = req.sliceTotal > 1 ? { index: req.sliceIndex, total: req.sliceTotal } : undefined
+      const total = req.slice_total ?? 0
+      const slice = total > 1 ? { index: req.slice_index ?? 0, total } : undefined
       const events = ledger.query({
         ...filter,
-        sinceNs: req.sinceTime > 0n ? req.sinceTime : undefined,
+        sinceNs: req.since_time !== undefined && req.since_time > 0n ? req.since_time : undefined,
         slice,
-        limit: capOr(req.maxEvents, SYNC_SERVER_CAP)
+        limit: capOr(req.max_events, SYNC_SERVER_CAP)
       })
       return { events, nextCursor: '' }
     }
