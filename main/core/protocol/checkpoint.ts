@@ -3,7 +3,7 @@
  * proposals and votes on nara/checkpoint/{propose,vote}. Only the flattened attestation is
  * signed (Ed25519 directly over the UTF-8 string); round / proposal_ts / approved are not.
  */
-import type { NaraObservation } from './types'
+import type { CheckpointPayload, NaraObservation } from './types'
 import { goBool, goInt, goObject, goQuote, omitStr } from './gojson'
 import { decodeNaraObservation, encodeNaraObservation } from './status'
 import { bool, catchDecode, fields, int, object, optStr, parseOrValue, shape, str } from './codec-fields'
@@ -64,6 +64,20 @@ export function attestationValues(a: Omit<Attestation, 'signature'>): Attestatio
     totalUptime: a.observation.total_uptime ?? 0,
     startTime: a.observation.start_time ?? 0,
     reference: a.last_seen_checkpoint_id ?? ''
+  }
+}
+
+/** The values voter `voterId` signed for a finalised checkpoint (its attestation, events.md §2.7). */
+export function checkpointAttestationValues(p: CheckpointPayload, voterId: string): AttestationValues {
+  return {
+    version: p.version,
+    attesterId: voterId,
+    subjectId: p.subject_id,
+    asOfTime: p.as_of_time,
+    restarts: p.observation.restarts ?? 0,
+    totalUptime: p.observation.total_uptime ?? 0,
+    startTime: p.observation.start_time ?? 0,
+    reference: p.previous_checkpoint_id ?? ''
   }
 }
 

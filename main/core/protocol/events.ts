@@ -7,7 +7,7 @@
 import type {
   CheckpointPayload, ObservationPayload, PingPayload, SeenPayload, Service, SocialPayload, SyncEvent, SyncEventOf
 } from './types'
-import { attestationSigningString } from './checkpoint'
+import { attestationSigningString, checkpointAttestationValues } from './checkpoint'
 import { ed25519Verify, parsePublicKey, parseSignature, sha256, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import { PAYLOAD_KEY, type PayloadOf } from './event-payloads'
@@ -91,16 +91,7 @@ export function verifyCheckpointEvent(
     knownCount++
     const sig = parseSignature(sigs[i] as string)
     if (!sig) continue
-    const message = attestationSigningString({
-      version: p.version,
-      attesterId: voter,
-      subjectId: p.subject_id,
-      asOfTime: p.as_of_time,
-      restarts: p.observation.restarts ?? 0,
-      totalUptime: p.observation.total_uptime ?? 0,
-      startTime: p.observation.start_time ?? 0,
-      reference: p.previous_checkpoint_id ?? ''
-    })
+    const message = attestationSigningString(checkpointAttestationValues(p, voter))
     if (ed25519Verify(key, message, sig)) validCount++
   }
   return { valid: validCount >= minValid, validCount, knownCount, total: voters.length }
