@@ -108,10 +108,32 @@ describe('nara status / peers / join / leave over the control socket', () => {
       killed.on('close', () => r())
       killed.kill('SIGKILL')
     })
-    expect(findControlSocket(undefined, { env: { XDG_RUNTIME_DIR: dir } })).toMatchObject({ ok: true, name: 'ghost' })
+    expect(existsSync(path)).toBe(true)
+    // Detected (the connection is refused), removed, and not listed as a running nara.
+    expect(await findControlSocket(undefined, { env: { XDG_RUNTIME_DIR: dir } })).toMatchObject({ ok: false, error: expect.stringMatching(/no running nara found .*removed 1 stale socket .*\(ghost\)/) })
+    expect(existsSync(path)).toBe(false)
     const o = io()
     expect(await main(['status'], o)).toBe(1)
-    expect(o.stderr.join('\n')).toMatch(/nothing is listening on .*ghost\.sock \(stale socket\?\)/)
+    expect(o.stderr.join('\n')).toMatch(/no running nara found/)
+    expect(o.stderr.join('\n')).not.toMatch(/ghost/)
+  })
+
+  it('a stale socket next to a live node: the live one is picked, the stale one removed', async () => {
+    await run('alive')
+    const path = join(dir, 'nara', 'ghost2.sock')
+    const killed = spawn('/usr/bin/nngcat', ['--rep', '--listen', `ipc://${path}`, '--data', 'x'], { stdio: 'ignore' })
+    for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25))
+    await new Promise<void>((r) => {
+      killed.on('close', () => r())
+      killed.kill('SIGKILL')
+    })
+    const o = io()
+    expect(await main(['status', '--json'], o)).toBe(0)
+    expect(JSON.parse(o.stdout.join('\n')).name).toBe('alive')
+    expect(existsSync(path)).toBe(false)
+    const n = io()
+    expect(await main(['status', '--name', 'ghost2'], n)).toBe(1)
+    expect(n.stderr.join('\n')).toMatch(/no running nara named 'ghost2' \(no socket at/)
   })
 
   it('rejects unknown options with usage (exit 2)', async () => {

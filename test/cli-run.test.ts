@@ -41,6 +41,20 @@ describe('nara run', () => {
     expect(io4.lines.join('\n')).toMatch(/--embedded-broker/)
   })
 
+  it('a node that never reached its plaza does not claim to say chau when stopped', async () => {
+    const port = await freePort()
+    const runtime = mkdtempSync(join(tmpdir(), 'nara-run-'))
+    cleanups.push(() => rmSync(runtime, { recursive: true, force: true }))
+    const io = captureIO({ XDG_RUNTIME_DIR: runtime })
+    const sig = manualSignals()
+    const done = run(['--name', 'nevermet', '--broker', `mqtt://127.0.0.1:${port}`, '--transport', 'mqtt'], io, sig)
+    await eventually(() => expect(io.errs.some((l) => l.startsWith('control socket:'))).toBe(true), 8000)
+    sig.fire()
+    expect(await done).toBe(0)
+    expect(io.errs).not.toContain('saying chau')
+    expect(io.errs).toContain('stopping (never got online, so no chau to say)')
+  }, 15_000)
+
   it('embedded plaza + a second node with --broker: each logs the other; stop → chau and return within 2 s', async () => {
     const port = await freePort()
     const runtime = mkdtempSync(join(tmpdir(), 'nara-run-'))
