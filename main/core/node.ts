@@ -503,6 +503,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
+    if (trust === 'verified' && e.emitter && this.neighbourhood.noteVerifiedEvent(e.emitter)) this.emitPeer(e.emitter)
     return 'added'
   }
 
