@@ -41,6 +41,23 @@ describe('nara run', () => {
     expect(io4.lines.join('\n')).toMatch(/--embedded-broker/)
   })
 
+  it('leave then join on the embedded plaza keeps our own broker; stop releases its port', async () => {
+    const port = await freePort()
+    const runtime = mkdtempSync(join(tmpdir(), 'nara-run-'))
+    cleanups.push(() => rmSync(runtime, { recursive: true, force: true }))
+    const io = captureIO({ XDG_RUNTIME_DIR: runtime })
+    const sig = manualSignals()
+    const done = run(['--name', 'rejoiner', `--embedded-broker=127.0.0.1:${port}`, '--transport', 'mqtt'], io, sig)
+    await eventually(() => expect(io.errs.some((l) => l.startsWith('control socket:'))).toBe(true), 8000)
+    const { main } = await import('../main/cli/nara')
+    expect(await main(['leave', '--name', 'rejoiner'], captureIO({ XDG_RUNTIME_DIR: runtime }))).toBe(0)
+    expect(await main(['join', '--name', 'rejoiner'], captureIO({ XDG_RUNTIME_DIR: runtime }))).toBe(0)
+    expect(io.errs.filter((l) => l.includes('plaza already'))).toEqual([])
+    sig.fire()
+    expect(await done).toBe(0)
+    expect(await probeBroker('127.0.0.1', port, 300)).toBe(false)
+  }, 20_000)
+
   it('a node that never reached its plaza does not claim to say chau when stopped', async () => {
     const port = await freePort()
     const runtime = mkdtempSync(join(tmpdir(), 'nara-run-'))
