@@ -1,6 +1,6 @@
 /**
  * The Svelte UI in Debian's Chromium against a real headless node: three NaraNodes (hybrid:
- * plaza on a real aedes broker + mesh HTTP on 127.0.46.x), the node's data plane and control
+ * plaza on a real aedes broker + mesh HTTP on 127.0.58.x), the node's data plane and control
  * plane served by the headless UI server over the sealed WebSocket. Screenshots of each view go
  * to test-artifacts/screenshots/.
  */
@@ -73,9 +73,9 @@ beforeAll(async () => {
   mkdirSync(screenshotDir(), { recursive: true })
   broker = await startAedes()
   nodes = {
-    [HOME]: meshNode(HOME, '127.0.46.2', '127.0.46.0/29'),
-    [LISA]: meshNode(LISA, '127.0.46.3', '127.0.46.0/29'),
-    [BART]: meshNode(BART, '127.0.46.4', '127.0.46.0/29')
+    [HOME]: meshNode(HOME, '127.0.58.2', '127.0.58.0/29'),
+    [LISA]: meshNode(LISA, '127.0.58.3', '127.0.58.0/29'),
+    [BART]: meshNode(BART, '127.0.58.4', '127.0.58.0/29')
   }
   const home = nodes[HOME]!.node
   home.on('zine', (z) => zines.push(z))
@@ -122,8 +122,11 @@ describe('Svelte UI in Chromium against a headless node', () => {
     expect(nodes[LISA]!.node.publishNewspaper()).toBe(true)
     await page.waitForSelector(`[data-newspaper="${LISA}"]`, { timeout: 5000 })
     await page.click(`[data-newspaper="${LISA}"]`)
-    await page.waitForSelector('pre.json')
-    expect(await page.textContent('pre.json')).toContain('"Flair"')
+    await page.waitForSelector(`[data-paper-card="${LISA}"] [data-field="flair"]`)
+    expect(await page.textContent(`[data-paper-card="${LISA}"] [data-field="flair"]`)).toBe(nodes[LISA]!.node.selfView().flair)
+    await page.click(`[data-paper-card="${LISA}"] details.raw summary`)
+    await page.waitForSelector('[data-raw-paper]')
+    expect(await page.textContent('[data-raw-paper]')).toContain('"Flair"')
     await shot('newspapers')
   })
 
