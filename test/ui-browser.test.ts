@@ -105,6 +105,10 @@ describe('Svelte UI in Chromium against a headless node', () => {
     for (const name of [LISA, BART]) {
       await page.waitForSelector(`${row(name)} [data-status="ONLINE"]`, { timeout: 8000 })
       expect(await page.textContent(`${row(name)} .name`)).toBe(name)
+      // Seen by us, so an uptime is known from the first sighting on (it ticks from there).
+      expect(await page.textContent(`${row(name)} [data-uptime]`)).toMatch(/^\d+s$|^\d+m( \d+s)?$/)
+      // Heard on the plaza; no mesh contact yet (the test drives the gossip rounds).
+      expect(await page.textContent(`${row(name)} [data-via]`)).toBe('plaza')
       const avatar = page.locator(`${row(name)} svg[data-avatar="${name}"]`)
       expect(await avatar.count()).toBe(1)
       // the aura gradient is drawn in the nara's own colours
@@ -171,6 +175,9 @@ describe('Svelte UI in Chromium against a headless node', () => {
     expect(await page.textContent('[data-view="profile"]')).toContain('nara soul')
     await shot('profile-self')
     await nav('neighbours')
+    // After the zine round: LISA is known on the plaza and by direct mesh contact.
+    await page.waitForSelector(`${row(LISA)} [data-via="both"]`)
+    expect(await page.textContent(`${row(LISA)} [data-via]`)).toBe('plaza + mesh')
     await page.click(row(LISA))
     await page.waitForSelector('[data-view="profile"]')
     expect(await page.textContent('[data-profile-name]')).toBe(LISA)

@@ -6,13 +6,15 @@ import { changeSummary, describeChanges, paperFigures, statusLabel } from '../re
 
 describe('figures that move with the clock', () => {
   it('an ONLINE peer\'s uptime grows with the clock from its last sign of life; otherwise none is claimed', () => {
-    const n = { status: 'ONLINE' as const, uptimeSeconds: 52, lastSeenMs: 1_000_000 }
+    const n = { status: 'ONLINE' as const, uptimeSeconds: 52, lastSeenMs: 1_000_000, startTime: 0 }
     expect(liveUptimeSeconds(n, 1_000_000)).toBe(52)
     expect(liveUptimeSeconds(n, 1_061_999)).toBe(113)
     // A clock behind the evidence never shrinks it.
     expect(liveUptimeSeconds(n, 900_000)).toBe(52)
     expect(liveUptimeSeconds({ ...n, status: 'MISSING' }, 1_061_999)).toBe(0)
     expect(liveUptimeSeconds({ ...n, uptimeSeconds: 0 }, 1_061_999)).toBe(0)
+    // First seen by us just now: up for as long as we have known it.
+    expect(liveUptimeSeconds({ ...n, uptimeSeconds: 0, startTime: 1000 }, 1_061_999)).toBe(61)
     expect(duration(113)).toBe('1m 53s')
     expect(duration(120)).toBe('2m')
     expect(duration(3725)).toBe('1h 2m')

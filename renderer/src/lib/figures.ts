@@ -7,10 +7,11 @@ import type { NeighbourView, PersonalityView } from '../../../main/core/views'
 
 /**
  * Seconds up in its current run, now: the node reports uptime as of the peer's last sign of
- * life, and an ONLINE peer is taken to be up since. 0 (unknown) when not ONLINE or never measured.
+ * life, and an ONLINE peer is taken to be up since. A reported 0 counts only when we saw the peer
+ * ourselves (a start time is known: it was first seen just now). 0 (unknown) when not ONLINE.
  */
-export function liveUptimeSeconds(n: Pick<NeighbourView, 'status' | 'uptimeSeconds' | 'lastSeenMs'>, nowMs: number): number {
-  if (n.status !== 'ONLINE' || n.uptimeSeconds <= 0 || n.lastSeenMs <= 0) return 0
+export function liveUptimeSeconds(n: Pick<NeighbourView, 'status' | 'uptimeSeconds' | 'lastSeenMs' | 'startTime'>, nowMs: number): number {
+  if (n.status !== 'ONLINE' || n.lastSeenMs <= 0 || (n.uptimeSeconds <= 0 && n.startTime <= 0)) return 0
   return n.uptimeSeconds + Math.max(0, Math.floor((nowMs - n.lastSeenMs) / 1000))
 }
 
