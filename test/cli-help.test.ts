@@ -3,7 +3,11 @@
  * errors before anything starts (exit 2), and `verify` that explains itself instead of waiting
  * on a terminal.
  */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { repoRoot } from './support/vectors'
 import { main } from '../main/cli/nara'
 import type { CliIO } from '../main/cli/io'
 import { runUsageErrors } from '../main/cli/run-usage'
@@ -111,6 +115,14 @@ describe('nara verify without input', () => {
     expect(await main(['verify', '-'], o)).toBe(1)
     expect(o.stdinReads).toBe(1)
     expect(o.stderr.join('\n')).toMatch(/end it with Ctrl-D/)
+  })
+
+  it('on a real terminal (a pty from script(1)), `nara verify` explains itself and exits 2 instead of waiting', () => {
+    expect(existsSync('/usr/bin/script')).toBe(true)
+    const cmd = `${process.execPath} --import tsx ${join(repoRoot, 'main/cli/entry.ts')} verify`
+    const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
+    expect(r.status).toBe(2)
+    expect(r.stdout).toMatch(/nothing to verify: give a FILE, or pipe JSON in/)
   })
 
   it('piped stdin (not a terminal) is read as before', async () => {
