@@ -72,7 +72,8 @@ describe('nara status / peers / join / leave over the control socket', () => {
     ])
     const table = io()
     expect(await main(['peers'], table)).toBe(0)
-    expect(table.stdout[0]).toMatch(/^beta\s+ONLINE\s+verified/)
+    expect(table.stdout[0]).toMatch(/^NAME\s+STATUS\s+TRUST\s+VIA\s+VERSION$/)
+    expect(table.stdout[1]).toMatch(/^beta\s+ONLINE\s+verified\s+plaza\s+0\.1$/)
   })
 
   it('join and leave drive the running node', async () => {
