@@ -32,6 +32,17 @@ function io(): CliIO & { stdout: string[]; stderr: string[] } {
   }
 }
 
+/** A socket file whose listener was killed (SIGKILL: nothing cleaned up), as a crashed node leaves it. */
+async function socketOfKilledNode(path: string): Promise<string> {
+  const killed = spawn('/usr/bin/nngcat', ['--rep', '--listen', `ipc://${path}`, '--data', 'x'], { stdio: 'ignore' })
+  for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25))
+  await new Promise<void>((r) => {
+    killed.on('close', () => r())
+    killed.kill('SIGKILL')
+  })
+  return path
+}
+
 async function run(name: string, peers = [neighbour('beta'), neighbour('gamma', 'MISSING')]): Promise<FakeNode> {
   const node = new FakeNode(name, peers)
   sockets.push(await startControlSocket(node, name, { env: { XDG_RUNTIME_DIR: dir } }))
@@ -61,7 +72,8 @@ describe('nara status / peers / join / leave over the control socket', () => {
     ])
     const table = io()
     expect(await main(['peers'], table)).toBe(0)
-    expect(table.stdout[0]).toMatch(/^beta\s+ONLINE\s+verified/)
+    expect(table.stdout[0]).toMatch(/^NAME\s+STATUS\s+TRUST\s+VIA\s+VERSION$/)
+    expect(table.stdout[1]).toMatch(/^beta\s+ONLINE\s+verified\s+plaza\s+0\.1$/)
   })
 
   it('join and leave drive the running node', async () => {
@@ -101,17 +113,27 @@ describe('nara status / peers / join / leave over the control socket', () => {
 
   it('a socket left by a dead node gives a clear error', async () => {
     mkdirSync(join(dir, 'nara'), { mode: 0o700 })
-    const path = join(dir, 'nara', 'ghost.sock')
-    const killed = spawn('/usr/bin/nngcat', ['--rep', '--listen', `ipc://${path}`, '--data', 'x'], { stdio: 'ignore' })
-    for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25))
-    await new Promise<void>((r) => {
-      killed.on('close', () => r())
-      killed.kill('SIGKILL')
-    })
-    expect(findControlSocket(undefined, { env: { XDG_RUNTIME_DIR: dir } })).toMatchObject({ ok: true, name: 'ghost' })
+    const path = await socketOfKilledNode(join(dir, 'nara', 'ghost.sock'))
+    expect(existsSync(path)).toBe(true)
+    // Detected (the connection is refused), removed, and not listed as a running nara.
+    expect(await findControlSocket(undefined, { env: { XDG_RUNTIME_DIR: dir } })).toMatchObject({ ok: false, error: expect.stringMatching(/no running nara found .*removed 1 stale socket .*\(ghost\)/) })
+    expect(existsSync(path)).toBe(false)
     const o = io()
     expect(await main(['status'], o)).toBe(1)
-    expect(o.stderr.join('\n')).toMatch(/nothing is listening on .*ghost\.sock \(stale socket\?\)/)
+    expect(o.stderr.join('\n')).toMatch(/no running nara found/)
+    expect(o.stderr.join('\n')).not.toMatch(/ghost/)
+  })
+
+  it('a stale socket next to a live node: the live one is picked, the stale one removed', async () => {
+    await run('alive')
+    const path = await socketOfKilledNode(join(dir, 'nara', 'ghost2.sock'))
+    const o = io()
+    expect(await main(['status', '--json'], o)).toBe(0)
+    expect(JSON.parse(o.stdout.join('\n')).name).toBe('alive')
+    expect(existsSync(path)).toBe(false)
+    const n = io()
+    expect(await main(['status', '--name', 'ghost2'], n)).toBe(1)
+    expect(n.stderr.join('\n')).toMatch(/no running nara named 'ghost2' \(no socket at/)
   })
 
   it('rejects unknown options with usage (exit 2)', async () => {

@@ -26,6 +26,17 @@ function manualSignals(): RunSignals & { fire(): void } {
   return { onStop: (fn) => ((h = fn), () => (h = null)), fire: () => h?.() }
 }
 
+/** `nara run ARGS` in its own runtime directory, once its control socket is up. */
+async function startedRun(args: string[]) {
+  const runtime = mkdtempSync(join(tmpdir(), 'nara-run-'))
+  cleanups.push(() => rmSync(runtime, { recursive: true, force: true }))
+  const io = captureIO({ XDG_RUNTIME_DIR: runtime })
+  const sig = manualSignals()
+  const done = run(args, io, sig)
+  await eventually(() => expect(io.errs.some((l) => l.startsWith('control socket:'))).toBe(true), 8000)
+  return { io, sig, done, runtime }
+}
+
 describe('nara run', () => {
   it('rejects bad flags with a clear message', async () => {
     const io = captureIO()
@@ -40,6 +51,27 @@ describe('nara run', () => {
     expect(await run(['--help'], io4)).toBe(0)
     expect(io4.lines.join('\n')).toMatch(/--embedded-broker/)
   })
+
+  it('leave then join on the embedded plaza keeps our own broker; stop releases its port', async () => {
+    const port = await freePort()
+    const { io, sig, done, runtime } = await startedRun(['--name', 'rejoiner', `--embedded-broker=127.0.0.1:${port}`, '--transport', 'mqtt'])
+    const { main } = await import('../main/cli/nara')
+    expect(await main(['leave', '--name', 'rejoiner'], captureIO({ XDG_RUNTIME_DIR: runtime }))).toBe(0)
+    expect(await main(['join', '--name', 'rejoiner'], captureIO({ XDG_RUNTIME_DIR: runtime }))).toBe(0)
+    expect(io.errs.filter((l) => l.includes('plaza already'))).toEqual([])
+    sig.fire()
+    expect(await done).toBe(0)
+    expect(await probeBroker('127.0.0.1', port, 300)).toBe(false)
+  }, 20_000)
+
+  it('a node that never reached its plaza does not claim to say chau when stopped', async () => {
+    const port = await freePort()
+    const { io, sig, done } = await startedRun(['--name', 'nevermet', '--broker', `mqtt://127.0.0.1:${port}`, '--transport', 'mqtt'])
+    sig.fire()
+    expect(await done).toBe(0)
+    expect(io.errs).not.toContain('saying chau')
+    expect(io.errs).toContain('stopping (never got online, so no chau to say)')
+  }, 15_000)
 
   it('embedded plaza + a second node with --broker: each logs the other; stop → chau and return within 2 s', async () => {
     const port = await freePort()

@@ -65,6 +65,11 @@ describe('mesh inside NaraNode', () => {
     // A and C never exchanged directly; the node shows B ONLINE via the mesh
     expect(zines.every((z) => z.peer === 'node-b')).toBe(true)
     expect(c.node.peers().find((p) => p.name === 'node-b')).toMatchObject({ status: 'ONLINE' })
+    // How C knows them, as its views say: B by direct mesh contact, A only through B's zines;
+    // neither ever spoke on a plaza, and both are trusted because their events verify.
+    const seen = (name: string) => c.node.peers().find((p) => p.name === name)
+    expect(seen('node-b')).toMatchObject({ transport: 'mesh', trust: 'verified' })
+    expect(seen('node-a')).toMatchObject({ transport: 'relayed', trust: 'verified' })
   })
 
   it('hybrid: nodes on a broker and a mesh converge to the same ledger for the last 5 minutes', async () => {

@@ -12,6 +12,7 @@ import { subscribeWithSnapshot, type Sample } from '../main/core/bus/dataPlane'
 import type { NaraNode } from '../main/core/node'
 import type { NeighbourView, SelfView } from '../main/core/views'
 import run, { type RunSignals } from '../main/cli/commands/run'
+import { main } from '../main/cli/nara'
 import type { CliIO } from '../main/cli/io'
 import { startAedes, freePort, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
@@ -249,7 +250,11 @@ describe('nervous system of a running node', () => {
 
     const status = await nngcat(['--req', '--dial', `ipc://${path}`, '--ascii', '--data', '{"cmd":"status"}'])
     expect(status.code).toBe(0)
-    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, name, plazaConnected: true })
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, name, plazaConnected: true, controlSocket: path, dashboard: null })
+    // `nara status` shows where the socket is (the path the README's nngcat example needs).
+    const st: string[] = []
+    expect(await main(['status'], { ...io, out: (l) => void st.push(l) })).toBe(0)
+    expect(st).toContain(`${'socket'.padEnd(12)} ${path}`)
 
     const t0 = Date.now()
     const health = await nngcat(['--surveyor', '--dial', `ipc://${path}`, '--ascii', '--data', '{"cmd":"health"}'])

@@ -1,6 +1,6 @@
 /**
  * The Svelte UI in Debian's Chromium against a real headless node: three NaraNodes (hybrid:
- * plaza on a real aedes broker + mesh HTTP on 127.0.46.x), the node's data plane and control
+ * plaza on a real aedes broker + mesh HTTP on 127.0.58.x), the node's data plane and control
  * plane served by the headless UI server over the sealed WebSocket. Screenshots of each view go
  * to test-artifacts/screenshots/.
  */
@@ -73,9 +73,9 @@ beforeAll(async () => {
   mkdirSync(screenshotDir(), { recursive: true })
   broker = await startAedes()
   nodes = {
-    [HOME]: meshNode(HOME, '127.0.46.2', '127.0.46.0/29'),
-    [LISA]: meshNode(LISA, '127.0.46.3', '127.0.46.0/29'),
-    [BART]: meshNode(BART, '127.0.46.4', '127.0.46.0/29')
+    [HOME]: meshNode(HOME, '127.0.58.2', '127.0.58.0/29'),
+    [LISA]: meshNode(LISA, '127.0.58.3', '127.0.58.0/29'),
+    [BART]: meshNode(BART, '127.0.58.4', '127.0.58.0/29')
   }
   const home = nodes[HOME]!.node
   home.on('zine', (z) => zines.push(z))
@@ -105,6 +105,10 @@ describe('Svelte UI in Chromium against a headless node', () => {
     for (const name of [LISA, BART]) {
       await page.waitForSelector(`${row(name)} [data-status="ONLINE"]`, { timeout: 8000 })
       expect(await page.textContent(`${row(name)} .name`)).toBe(name)
+      // Seen by us, so an uptime is known from the first sighting on (it ticks from there).
+      expect(await page.textContent(`${row(name)} [data-uptime]`)).toMatch(/^\d+s$|^\d+m( \d+s)?$/)
+      // Heard on the plaza; no mesh contact yet (the test drives the gossip rounds).
+      expect(await page.textContent(`${row(name)} [data-via]`)).toBe('plaza')
       const avatar = page.locator(`${row(name)} svg[data-avatar="${name}"]`)
       expect(await avatar.count()).toBe(1)
       // the aura gradient is drawn in the nara's own colours
@@ -122,8 +126,11 @@ describe('Svelte UI in Chromium against a headless node', () => {
     expect(nodes[LISA]!.node.publishNewspaper()).toBe(true)
     await page.waitForSelector(`[data-newspaper="${LISA}"]`, { timeout: 5000 })
     await page.click(`[data-newspaper="${LISA}"]`)
-    await page.waitForSelector('pre.json')
-    expect(await page.textContent('pre.json')).toContain('"Flair"')
+    await page.waitForSelector(`[data-paper-card="${LISA}"] [data-field="flair"]`)
+    expect(await page.textContent(`[data-paper-card="${LISA}"] [data-field="flair"]`)).toBe(nodes[LISA]!.node.selfView().flair)
+    await page.click(`[data-paper-card="${LISA}"] details.raw summary`)
+    await page.waitForSelector('[data-raw-paper]')
+    expect(await page.textContent('[data-raw-paper]')).toContain('"Flair"')
     await shot('newspapers')
   })
 
@@ -168,6 +175,9 @@ describe('Svelte UI in Chromium against a headless node', () => {
     expect(await page.textContent('[data-view="profile"]')).toContain('nara soul')
     await shot('profile-self')
     await nav('neighbours')
+    // After the zine round: LISA is known on the plaza and by direct mesh contact.
+    await page.waitForSelector(`${row(LISA)} [data-via="both"]`)
+    expect(await page.textContent(`${row(LISA)} [data-via]`)).toBe('plaza + mesh')
     await page.click(row(LISA))
     await page.waitForSelector('[data-view="profile"]')
     expect(await page.textContent('[data-profile-name]')).toBe(LISA)

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import run from '../main/cli/commands/run'
+import { main } from '../main/cli/nara'
 import type { CliIO } from '../main/cli/io'
 import { connectBus, type WebSocketCtor } from '../main/core/bus/carriers/wsClient'
 import { RemoteDataPlane } from '../main/core/bus/dataPlane'
@@ -57,6 +58,20 @@ describe('nara run --ui', () => {
       try {
         const st = await conn.control.request({ cmd: 'status' })
         expect(st).toMatchObject({ ok: true, name: 'cli-ui' })
+        // The link and the socket path are for the user's own terminal, not for the page.
+        expect(st).not.toHaveProperty('dashboard')
+        expect(JSON.stringify(st)).not.toContain(token)
+        // The same link works again (a reload, a second tab): it is a session link, not single-use.
+        const again = connectBus(url.origin.replace('http', 'ws') + '/bus', token, { WebSocket: Ws })
+        try {
+          expect(await again.control.request({ cmd: 'status' })).toMatchObject({ ok: true, name: 'cli-ui' })
+        } finally {
+          again.close()
+        }
+        // `nara status` shows the link again, from the node's own control socket.
+        const out: string[] = []
+        expect(await main(['status', '--name', 'cli-ui'], { ...capture(), out: (l) => void out.push(l) })).toBe(0)
+        expect(out).toContain(`${'dashboard'.padEnd(12)} ${link}`)
         const remote = new RemoteDataPlane(conn.data)
         const self = await remote.get<SelfView>(keys.self, { timeoutMs: 3000 })
         expect(self[0]?.value.name).toBe('cli-ui')
@@ -69,14 +84,16 @@ describe('nara run --ui', () => {
     }
   })
 
-  it('refuses a non-loopback --ui without --ui-public, and a malformed address', async () => {
+  it('refuses a non-loopback --ui without --ui-public, and a malformed address, as usage errors before anything starts', async () => {
     broker = await startAedes()
     const io = capture()
     const code = await run(['--name', 'cli-ui2', '--broker', broker.url, '--ui', '0.0.0.0:0'], io, manualStop().signals)
-    expect(code).toBe(1)
-    expect(io.lines.join('\n')).toMatch(/not a loopback address/)
+    expect(code).toBe(2)
+    expect(io.lines.join('\n')).toMatch(/not a loopback address: add --ui-public/)
     const io2 = capture()
-    expect(await run(['--name', 'cli-ui3', '--broker', broker.url, '--ui', 'nonsense'], io2, manualStop().signals)).toBe(1)
+    expect(await run(['--name', 'cli-ui3', '--broker', broker.url, '--ui', 'nonsense'], io2, manualStop().signals)).toBe(2)
     expect(io2.lines.join('\n')).toMatch(/--ui 'nonsense'/)
+    // Nothing started: no start-up line, no plaza, no goodbye.
+    for (const l of [...io.lines, ...io2.lines]) expect(l).not.toMatch(/starting|plaza:|chau/)
   })
 })

@@ -4,22 +4,27 @@
  */
 import type { ControlReply, ControlRequest } from '../core/control'
 import { SpReqClient } from '../core/bus/nng/client'
-import { controlSocketDir, controlSocketPath, listControlSockets, type PathEnv } from '../core/bus/nng/socketPath'
+import { controlSocketDir, controlSocketPath, liveControlSockets, type PathEnv } from '../core/bus/nng/socketPath'
 
 export type FindResult = { ok: true; path: string; name: string } | { ok: false; error: string }
 
-export function findControlSocket(name: string | undefined, p: PathEnv = {}): FindResult {
+export async function findControlSocket(name: string | undefined, p: PathEnv = {}): Promise<FindResult> {
   const platform = p.platform ?? process.platform
   if (name !== undefined) {
     if (name === '') return { ok: false, error: '--name needs a value' }
     const path = controlSocketPath(name, p)
     if (platform === 'win32') return { ok: true, path, name }
-    const found = listControlSockets(p).find((s) => s.path === path)
-    return found ? { ok: true, path, name } : { ok: false, error: `no running nara named '${name}' (no socket at ${path})` }
+    const { live, stale } = await liveControlSockets(p)
+    if (live.some((s) => s.path === path)) return { ok: true, path, name }
+    const why = stale.some((s) => s.path === path) ? `its socket ${path} was left by a node that is gone and has been removed` : `no socket at ${path}`
+    return { ok: false, error: `no running nara named '${name}' (${why})` }
   }
   if (platform === 'win32') return { ok: false, error: 'on Windows, pass --name NAME' }
-  const all = listControlSockets(p)
-  if (all.length === 0) return { ok: false, error: `no running nara found (no control socket in ${controlSocketDir(p)}); start one with 'nara run'` }
+  const { live: all, stale } = await liveControlSockets(p)
+  if (all.length === 0) {
+    const removed = stale.length > 0 ? `; removed ${stale.length} stale socket${stale.length === 1 ? '' : 's'} left by a node that is gone (${stale.map((s) => s.name).join(', ')})` : ''
+    return { ok: false, error: `no running nara found (no control socket in ${controlSocketDir(p)}${removed}); start one with 'nara run'` }
+  }
   if (all.length > 1) return { ok: false, error: `several naras are running (${all.map((s) => s.name).join(', ')}); pick one with --name NAME` }
   const only = all[0] as { name: string; path: string }
   return { ok: true, path: only.path, name: only.name }
@@ -52,7 +57,7 @@ function isReply(v: unknown): v is ControlReply {
 
 /** Sends one request to the running node; connection problems become {ok:false}. */
 export async function controlRequest(req: ControlRequest, opts: RequestOptions = {}): Promise<ControlReply> {
-  const found = findControlSocket(opts.name, opts)
+  const found = await findControlSocket(opts.name, opts)
   if (!found.ok) return { ok: false, error: found.error }
   let client: SpReqClient
   try {

@@ -8,6 +8,13 @@ import type { CliIO } from './io'
 
 export type ControlCommandName = 'status' | 'peers' | 'join' | 'leave'
 
+const ABOUT: Record<ControlCommandName, string> = {
+  status: "asks a running node for its state, plaza, control-socket path and dashboard link",
+  peers: 'lists the peers a running node knows (status, trust, version)',
+  join: 'tells a running node to say hey_there and go online',
+  leave: 'tells a running node to say chau and go quiet; it keeps running'
+}
+
 export type ControlCommandOutcome =
   | { done: false; reply: Extract<ControlReply, { ok: true }>; json: boolean }
   /** Already reported on stderr; `exit` is the command's exit code. */
@@ -15,6 +22,13 @@ export type ControlCommandOutcome =
 
 export async function runControlCommand(cmd: ControlCommandName, argv: string[], io: CliIO, opts: { timeoutMs?: number } = {}): Promise<ControlCommandOutcome> {
   const { name, rest } = takeNameOption(argv)
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`usage: nara ${cmd} [--json] [--name NAME]`)
+    io.out(`  ${ABOUT[cmd]}`)
+    io.out('  --json       print the reply as JSON')
+    io.out('  --name NAME  the nara to ask (default: the only one running for this user)')
+    return { done: true, exit: 0 }
+  }
   const json = rest.includes('--json')
   const unknown = rest.filter((a) => a !== '--json')
   if (unknown.length > 0) {

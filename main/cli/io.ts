@@ -3,6 +3,8 @@ export interface CliIO {
   out(line: string): void
   err(line: string): void
   readStdin(): Promise<string>
+  /** True when stdin is a terminal (nothing piped in): commands that read it must not wait silently. */
+  stdinIsTerminal?: boolean
   env: Record<string, string | undefined>
 }
 
@@ -14,7 +16,10 @@ export const processIO: CliIO = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
     return Buffer.concat(chunks).toString('utf8')
   },
-  env: process.env
+  env: process.env,
+  get stdinIsTerminal() {
+    return process.stdin.isTTY === true
+  }
 }
 
 export type Command = (argv: string[], io: CliIO) => Promise<number>

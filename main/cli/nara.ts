@@ -3,6 +3,7 @@
  * so `nara soul` does not pay for the MQTT or HTTP stacks.
  */
 import { processIO, type CliIO, type Command } from './io'
+import { EXAMPLES } from './examples'
 
 const commands: Record<string, { about: string; load: () => Promise<{ default: Command }> }> = {
   soul: { about: 'show this nara identity (name, soul, id, key, personality)', load: () => import('./commands/soul') },
@@ -17,6 +18,7 @@ const commands: Record<string, { about: string; load: () => Promise<{ default: C
 function usage(io: CliIO): void {
   io.out('usage: nara <command> [options]')
   for (const [name, c] of Object.entries(commands)) io.out(`  ${name.padEnd(8)} ${c.about}`)
+  io.out("'nara <command> --help' shows a command's options and examples.")
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -31,8 +33,16 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     usage(io)
     return 2
   }
+  // Every command answers --help the same way: its own usage, then examples.
+  const wantsHelp = rest.some((a) => a === '--help' || a === '-h')
   try {
-    return await (await command.load()).default(rest, io)
+    const code = await (await command.load()).default(wantsHelp ? ['--help'] : rest, io)
+    if (wantsHelp && code === 0) {
+      io.out('')
+      io.out('examples (from the project directory):')
+      for (const e of EXAMPLES[name] ?? []) io.out(`  ${e}`)
+    }
+    return code
   } catch (e) {
     io.err(`nara ${name}: ${e instanceof Error ? e.message : String(e)}`)
     return 1

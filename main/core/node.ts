@@ -305,10 +305,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     const b = this.config.broker
     let url: string
     if (b.kind === 'embedded') {
-      this.lifecycle('connect', `starting the embedded plaza on ${b.host}:${b.port}`)
-      this.embedded = await startEmbeddedPlaza(b.host, b.port)
+      // A join after leave keeps the plaza we started: starting it again would find the port held
+      // by ourselves, and the lost handle would keep the broker (and the process) alive after stop.
+      if (!this.embedded) {
+        this.lifecycle('connect', `starting the embedded plaza on ${b.host}:${b.port}`)
+        this.embedded = await startEmbeddedPlaza(b.host, b.port)
+        this.log.info(this.embedded.owned ? `embedded plaza listening on ${this.embedded.url}` : `joined the plaza already on ${this.embedded.url}`)
+      }
       url = this.embedded.url
-      this.log.info(this.embedded.owned ? `embedded plaza listening on ${this.embedded.url}` : `joined the plaza already on ${this.embedded.url}`)
     } else {
       url = b.broker.url
     }
@@ -503,6 +507,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
+    if (trust === 'verified' && e.emitter && this.neighbourhood.noteVerifiedEvent(e.emitter)) this.emitPeer(e.emitter)
     return 'added'
   }
 

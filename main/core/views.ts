@@ -67,8 +67,11 @@ export interface NeighbourView {
   chattiness: number
   buzz: number
   meshIP: string
-  /** How we hear about this nara. */
-  transport: 'plaza' | 'mesh' | 'both'
+  /**
+   * How we hear about this nara: its own messages on the plaza, direct mesh contact (it answered a
+   * ping or exchanged a zine with us), both, or only through other naras' zines and howdys.
+   */
+  transport: 'plaza' | 'mesh' | 'both' | 'relayed'
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null

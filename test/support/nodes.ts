@@ -23,11 +23,11 @@ export function makeNode(name: string, broker: string, extra: Partial<ConfigInpu
 }
 
 /** Polls until `check` passes or the deadline expires (real sockets need real time). */
-export async function eventually(check: () => void, timeoutMs = 5000, stepMs = 25): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 5000, stepMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      check()
+      await check()
       return
     } catch (e) {
       if (Date.now() > deadline) throw e

@@ -3,6 +3,9 @@ import type { NeighbourView } from '../../core/views'
 import type { CliIO } from '../io'
 import { runControlCommand } from '../control-command'
 
+/** Column widths of the table (the last column is as wide as it needs). */
+const WIDTHS = [20, 8, 13, 8]
+
 export default async function peers(argv: string[], io: CliIO): Promise<number> {
   const r = await runControlCommand('peers', argv, io)
   if (r.done) return r.exit
@@ -20,8 +23,10 @@ export default async function peers(argv: string[], io: CliIO): Promise<number> 
     io.out('no peers yet')
     return 0
   }
+  const row = (cells: string[]): string => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(WIDTHS[i] ?? 0) : c)).join(' ').trimEnd()
+  io.out(row(['NAME', 'STATUS', 'TRUST', 'VIA', 'VERSION']))
   for (const p of list as NeighbourView[]) {
-    io.out(`${String(p.name).padEnd(20)} ${String(p.status).padEnd(8)} ${String(p.trust ?? '').padEnd(13)} ${p.version ?? ''}`)
+    io.out(row([String(p.name), String(p.status), String(p.trust ?? ''), String(p.transport ?? ''), String(p.version ?? '')]))
   }
   return 0
 }

@@ -16,6 +16,7 @@ import type { NeighbourView, PeerStatus } from '../../core/views'
 import { UI_FLAGS, uiRunHook } from '../../core/ui/runHook'
 import { MESH_FLAGS, meshRunHook } from '../../core/mesh/runHook'
 import { detectMeshIP } from '../../core/mesh/address'
+import { reportRunUsageErrors } from '../run-usage'
 
 type FlagSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: string }
 
@@ -125,6 +126,7 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     io.out(usage())
     return 0
   }
+  if (reportRunUsageErrors(values, io)) return 2
   const input = configInputFromFlags(values)
   if (typeof input === 'string') {
     io.err(`nara run: ${input}`)
@@ -180,7 +182,7 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     detach()
     return 1
   }
-  io.err('saying chau')
+  io.err(node.nodeState === 'online' ? 'saying chau' : 'stopping (never got online, so no chau to say)')
   await Promise.race([
     (async () => {
       for (const c of closers.reverse()) await c().catch(() => {})

@@ -24,5 +24,7 @@ export default async function status(argv: string[], io: CliIO): Promise<number>
   line('neighbours', r.neighboursOnline)
   line('ledger', r.ledgerSize)
   line('uptime', typeof r.uptimeMs === 'number' ? `${Math.round(r.uptimeMs / 1000)} s` : undefined)
+  line('socket', r.controlSocket)
+  line('dashboard', r.dashboard)
   return 0
 }

@@ -122,6 +122,12 @@ export default async function verify(argv: string[], io: CliIO): Promise<number>
       return 2
     }
   }
+  if (file === undefined && io.stdinIsTerminal) {
+    io.err('nara verify: nothing to verify: give a FILE, or pipe JSON in (cat event.json | nara verify -)')
+    io.err(USAGE)
+    return 2
+  }
+  if (file === '-' && io.stdinIsTerminal) io.err('nara verify: reading JSON from the terminal; end it with Ctrl-D')
   let text: string
   try {
     text = file === undefined || file === '-' ? await io.readStdin() : await readFile(file, 'utf8')

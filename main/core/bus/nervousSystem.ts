@@ -93,6 +93,11 @@ export interface NervousSystem {
   protect(carrier: Carrier<string>, kind: CarrierKind): Carrier<string>
   /** NNG REP + RESPONDENT on `$XDG_RUNTIME_DIR/nara/<name>.sock` for the CLI and nngcat. */
   startControlSocket(name?: string, opts?: Omit<ControlSocketOptions, 'route' | 'extra'>): Promise<ControlSocket>
+  /**
+   * The dashboard link (with its token) while `nara run --ui` serves one: the local status reply
+   * carries it, so `nara status` can show it again. Never sent over a renderer or WebSocket carrier.
+   */
+  setDashboardUrl(url: string | null): void
   /** Detaches from the node, closes carriers and the control socket (the node keeps running). */
   close(): Promise<void>
 }
@@ -123,6 +128,7 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
   const survey = new LocalSurvey<'health', HealthAnswer>(clock, healthDeadlineMs)
   const carriers = new Set<{ carrier: Carrier<string>; detach: () => void }>()
   let controlSocket: ControlSocket | null = null
+  let dashboardUrl: string | null = null
   let closed = false
 
   // --- lifecycle PUB/SUB, fed by the node ------------------------------------------------------
@@ -185,6 +191,10 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
     }
     // Whatever a shell passes, the WebSocket (reachable beyond this process) never exports.
     if (kind === 'websocket') handlers['soul.export'] = refuse
+    // Only the user's own processes reach the local carriers: they may learn where to find us.
+    if (kind === 'local' && !handlers.status) {
+      handlers.status = () => ({ ok: true, ...node.status(), controlSocket: controlSocket?.path ?? null, dashboard: dashboardUrl })
+    }
     const route = createCommandRouter(node, handlers)
     return async (request) => {
       const reply = await route(request)
@@ -248,6 +258,9 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
     health,
     routerFor,
     serveCarrier,
+    setDashboardUrl(url) {
+      dashboardUrl = url
+    },
     protect,
     async startControlSocket(name = node.name, socketOpts = {}) {
       if (closed) throw new Error('nervous system closed')

@@ -36,9 +36,10 @@ export interface MeshDirectory {
   isKnown(name: string): boolean
   /**
    * Imports a peer learned from the mesh. For a known peer only empty key/IP are filled
-   * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP.
+   * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP; `direct`
+   * marks the peer's own answer (mesh contact) without replacing anything.
    */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean }): void
   /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
   recordOnline(name: string, tSeconds: number): void
   /** A chau merged from a zine (presence.md §4.3). */

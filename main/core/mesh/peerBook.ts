@@ -47,7 +47,7 @@ export class PeerBook implements MeshDirectory {
     return [...this.peers.values()].filter((e) => e.meshIP !== '' && this.isOnline(e.name)).map((e) => e.name)
   }
 
-  learn(peer: LearnedPeer, opts: { overwrite?: boolean } = {}): void {
+  learn(peer: LearnedPeer, opts: { overwrite?: boolean; direct?: boolean } = {}): void {
     if (peer.name === '' || peer.name === this.selfName) return
     const key = peer.publicKey ? parsePublicKey(peer.publicKey) : null
     const existing = this.peers.get(peer.name)

@@ -256,6 +256,18 @@ export class Neighbourhood {
     return { firstSeen, restart }
   }
 
+  /**
+   * An event this peer emitted verified under its key. A peer we never heard on the plaza has no
+   * newspaper or hey_there to judge it by, so its verified events are what its trust rests on.
+   * Returns true when that changed the record.
+   */
+  noteVerifiedEvent(name: string): boolean {
+    const r = this.records.get(name)
+    if (!r || r.viaPlaza || r.trust !== 'unsigned') return false
+    r.trust = 'verified'
+    return true
+  }
+
   markOffline(name: string, nowMs: number): NeighbourRecord {
     const r = this.ensure(name, nowMs)
     r.observation.online = 'OFFLINE'

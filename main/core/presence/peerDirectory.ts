@@ -38,12 +38,16 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     return !!r && this.core.peerStatus(r) === 'ONLINE'
   }
 
-  /** Fills only empty key / mesh IP (presence.md §2.3); `overwrite` for a fresh /ping answer. */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void {
+  /**
+   * Fills only empty key / mesh IP (presence.md §2.3); `overwrite` for a fresh /ping answer.
+   * Only the peer's own answer (`overwrite` or `direct`) counts as mesh contact: a hey-there
+   * relayed inside someone else's zine says nothing about how we reach this peer.
+   */
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean }): void {
     const c = this.core
     if (peer.name === c.identity.name || peer.name === '') return
     const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
-    r.viaMesh = true
+    if (opts?.overwrite || opts?.direct) r.viaMesh = true
     c.emitPeer(peer.name)
   }
 

@@ -64,7 +64,7 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     chattiness: s?.Chattiness ?? 0,
     buzz: s?.Buzz ?? 0,
     meshIP: r.meshIP,
-    transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaMesh ? 'mesh' : 'plaza',
+    transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaPlaza ? 'plaza' : r.viaMesh ? 'mesh' : 'relayed',
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
     coordinates: s?.coordinates ? { ...s.coordinates } : null

@@ -1,7 +1,8 @@
 /**
  * `nara run --ui host:port [--ui-public]`: serves the dashboard over the running node's nervous
  * system — its one data plane and bridge, its WebSocket router (which never exports the soul) and
- * its soul guard on every frame. The link (with the token) is printed once; nothing else logs it.
+ * its soul guard on every frame. The link (with its token, valid until the node stops) is printed at
+ * start and handed to the local status reply (`nara status`); nothing else logs it.
  */
 import type { NervousSystem } from '../bus/nervousSystem'
 import type { NaraNode } from '../node'
@@ -35,7 +36,11 @@ export async function uiRunHook(ctx: UiHookContext): Promise<(() => Promise<void
     allowNonLoopback: ctx.values['ui-public'] === true,
     log: (line) => ctx.io.err(line)
   })
+  ns.setDashboardUrl(server.url)
   ctx.io.err(`dashboard: ${server.url}`)
-  ctx.io.err('  (open this link; the token in it is printed only this once)')
-  return () => server.close()
+  ctx.io.err("  (the link's token stays valid until this node stops and works in any tab; anyone with it controls this nara; 'nara status' shows it again)")
+  return async () => {
+    ns.setDashboardUrl(null)
+    await server.close()
+  }
 }

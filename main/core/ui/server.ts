@@ -1,8 +1,9 @@
 /**
  * The headless UI server (`nara run --ui 127.0.0.1:PORT`): serves the built Svelte UI
  * (out/renderer) with a strict CSP and carries the bus — data plane and control plane — over
- * C2's sealed WebSocket carrier at /bus, admitted by a random token that is printed once as a
- * URL fragment (`#token=…`, never sent to the server in a request line or a log).
+ * C2's sealed WebSocket carrier at /bus, admitted by a random token carried in the link's URL
+ * fragment (`#token=…`, never sent to the server in a request line or a log). The token is a
+ * session secret, valid until the server stops, in any number of tabs: it is not single-use.
  *
  * Loopback only unless `allowNonLoopback` is set (then a warning is printed). The Host header
  * must name this server (DNS-rebinding guard) and WebSocket Origins must be this server's own.
@@ -35,7 +36,7 @@ export interface UiServerOptions {
   /** Required to bind anything but a loopback address. */
   allowNonLoopback?: boolean
   token?: string
-  /** Where the one-time URL and warnings go (default: stderr). */
+  /** Where warnings go (default: stderr). */
   log?: (line: string) => void
 }
 

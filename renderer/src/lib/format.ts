@@ -9,7 +9,8 @@ export function duration(seconds: number): string {
   const m = Math.floor((s % 3600) / 60)
   if (d > 0) return `${d}d ${h}h`
   if (h > 0) return `${h}h ${m}m`
-  if (m > 0) return `${m}m`
+  // Seconds under an hour, so a running clock visibly moves.
+  if (m > 0) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`
   return `${s}s`
 }
 

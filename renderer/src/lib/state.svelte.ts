@@ -10,10 +10,18 @@ import { frames } from './frame'
 import { isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
+import { newestEventFirst } from './figures'
+import { describeChanges } from './newspaperCard'
 
 export const FEED_CAP = 500
 export const ZINE_CAP = 2000
 export const EVENT_CAP = 2000
+/** Newspapers kept across reloads of the page (sessionStorage), newest first. */
+export const PAPER_HISTORY_CAP = 200
+const PAPERS_KEY = 'nara.ui.newspapers'
+
+/** One feed entry's identity: a nara's paper as received at one instant. */
+export const paperId = (n: NewspaperView): string => `${n.from}@${n.receivedAtMs}`
 
 /** The per-exchange counters a peer's running totals add up (same names as in ZineExchangeView). */
 const SUMMED = ['eventsIn', 'eventsOut', 'newEvents', 'knownEvents', 'badEvents', 'bytesIn', 'bytesOut'] as const
@@ -54,8 +62,10 @@ export class NaraState {
   events = $state.raw<EventView[]>([])
   /** Statuses as they were when the user last looked at the Neighbours view. */
   lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
-  /** A coarse clock for "3m ago" labels; ticks only while the window is visible. */
+  /** The window's clock for uptimes and "3m ago" labels; ticks every second while visible. */
   now = $state(Date.now())
+  /** What changed since the previous paper of the same nara, in words, per feed entry (paperId). */
+  readonly paperChanges = new Map<string, string[]>()
   /** Samples dropped because their shape was wrong. */
   rejected = $state(0)
   /** Snapshot generation: views may show "loading" until the first snapshot is in. */
@@ -74,6 +84,8 @@ export class NaraState {
   constructor(private readonly bus: Bus) {
     this.connection = bus.status
     this.lastLook = loadLook()
+    this.restorePapers()
+    addEventListener('pagehide', () => this.savePapers())
     bus.onStatus((s) => {
       this.connection = s
       if (s.state === 'open') void this.follow()
@@ -158,16 +170,65 @@ export class NaraState {
   }
 
   private flushNewspapers = (): void => {
+    const fresh = this.acceptPapers(this.pendingNewspapers)
+    this.pendingNewspapers = []
+    if (fresh.length === 0) return
+    this.newspaperFeed = newestPapersFirst(fresh.concat(this.newspaperFeed))
+    this.forgetChangesBeyondFeed()
+    this.newspapersVersion++
+    this.schedulePaperSave()
+  }
+
+  /** Papers newer than the latest of their nara, oldest first; notes what each one changed. */
+  private acceptPapers(papers: NewspaperView[]): NewspaperView[] {
     const fresh: NewspaperView[] = []
-    for (const n of this.pendingNewspapers) {
+    for (const n of [...papers].sort((a, b) => a.receivedAtMs - b.receivedAtMs)) {
       const prev = this.latestNewspaper.get(n.from)
       if (prev && prev.receivedAtMs >= n.receivedAtMs) continue
+      this.paperChanges.set(paperId(n), describeChanges(prev?.status ?? null, n.status, n.changed))
       this.latestNewspaper.set(n.from, n)
       fresh.push(n)
     }
-    this.pendingNewspapers = []
+    return fresh
+  }
+
+  private forgetChangesBeyondFeed(): void {
+    if (this.paperChanges.size <= FEED_CAP * 2) return
+    const keep = new Set(this.newspaperFeed.map(paperId))
+    for (const id of this.paperChanges.keys()) if (!keep.has(id)) this.paperChanges.delete(id)
+  }
+
+  private paperSaveTimer: ReturnType<typeof setTimeout> | null = null
+
+  /** The feed survives a reload of the page (bounded; at most one write per second). */
+  private schedulePaperSave(): void {
+    if (this.paperSaveTimer !== null) return
+    this.paperSaveTimer = setTimeout(() => {
+      this.paperSaveTimer = null
+      this.savePapers()
+    }, 1000)
+  }
+
+  private savePapers(): void {
+    try {
+      sessionStorage.setItem(PAPERS_KEY, JSON.stringify(this.newspaperFeed.slice(0, PAPER_HISTORY_CAP)))
+    } catch {
+      // Storage full or disabled: after a reload the feed starts from the node's latest papers.
+    }
+  }
+
+  private restorePapers(): void {
+    let saved: unknown
+    try {
+      saved = JSON.parse(sessionStorage.getItem(PAPERS_KEY) ?? '[]')
+    } catch {
+      return
+    }
+    if (!Array.isArray(saved)) return
+    const papers = saved.filter(isNewspaperView).slice(0, PAPER_HISTORY_CAP)
+    const fresh = this.acceptPapers(papers)
     if (fresh.length === 0) return
-    this.newspaperFeed = pushCapped(this.newspaperFeed, fresh, FEED_CAP)
+    this.newspaperFeed = newestPapersFirst(fresh)
     this.newspapersVersion++
   }
 
@@ -205,7 +266,9 @@ export class NaraState {
     this.pendingEvents = []
     if (fresh.length === 0) return
     if (this.seenEvents.size > EVENT_CAP * 4) this.seenEvents = new Set([...this.seenEvents].slice(-EVENT_CAP))
-    this.events = pushCapped(this.events, fresh, EVENT_CAP)
+    // Ordered by event time, not arrival: zines and snapshots bring old events late and out of order.
+    const merged = fresh.concat(this.events).sort(newestEventFirst)
+    this.events = merged.length > EVENT_CAP ? merged.slice(0, EVENT_CAP) : merged
   }
 
   /** A progress line pushed by the desktop shell (validated: it crossed a process boundary). */
@@ -258,7 +321,17 @@ export class NaraState {
     for (const u of this.unsubs) u()
     this.unsubs = []
     this.stopTicker?.()
+    if (this.paperSaveTimer !== null) {
+      clearTimeout(this.paperSaveTimer)
+      this.paperSaveTimer = null
+      this.savePapers()
+    }
   }
+}
+
+function newestPapersFirst(list: NewspaperView[]): NewspaperView[] {
+  const sorted = list.sort((a, b) => b.receivedAtMs - a.receivedAtMs)
+  return sorted.length > FEED_CAP ? sorted.slice(0, FEED_CAP) : sorted
 }
 
 function newTotals(peer: string): PeerTotals {
@@ -287,7 +360,7 @@ function startTicker(tick: () => void): () => void {
   const sync = (): void => {
     if (document.visibilityState === 'visible' && timer === null) {
       tick()
-      timer = setInterval(tick, 5000)
+      timer = setInterval(tick, 1000)
     } else if (document.visibilityState !== 'visible' && timer !== null) {
       clearInterval(timer)
       timer = null

@@ -127,6 +127,6 @@ export type BusChoice = { ok: true; bus: Bus } | { ok: false; reason: string }
 export function openBus(): BusChoice {
   if (window.nara && typeof window.nara.connect === 'function') return { ok: true, bus: desktopBus(window.nara) }
   const token = takeToken()
-  if (!token) return { ok: false, reason: 'This page needs the link printed by `nara run --ui` (it carries a one-time token after #token=).' }
+  if (!token) return { ok: false, reason: 'This page needs the dashboard link that nara run --ui prints (its token follows #token= and stays valid until that node stops). Run nara status in a terminal to see the link again.' }
   return { ok: true, bus: headlessBus(token) }
 }

@@ -65,19 +65,30 @@ export function ensurePrivateDir(dir: string): void {
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700)
 }
 
-/** True when something accepts connections at `path`. */
-export function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
+/**
+ * What answers at `path`: `live` (something accepts connections), `stale` (a socket file with
+ * nobody behind it: the connection is refused, as after a crash), `unknown` (no answer in time,
+ * or another error: left alone).
+ */
+export type SocketProbe = 'live' | 'stale' | 'unknown'
+
+export function probeSocket(path: string, timeoutMs = 500): Promise<SocketProbe> {
   return new Promise((resolve) => {
     const s = connect(path)
-    const done = (v: boolean): void => {
+    const done = (v: SocketProbe): void => {
       clearTimeout(t)
       s.destroy()
       resolve(v)
     }
-    const t = setTimeout(() => done(false), timeoutMs)
-    s.once('connect', () => done(true))
-    s.once('error', () => done(false))
+    const t = setTimeout(() => done('unknown'), timeoutMs)
+    s.once('connect', () => done('live'))
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'stale' : 'unknown'))
   })
+}
+
+/** True when something accepts connections at `path`. */
+export async function socketAnswers(path: string, timeoutMs = 500): Promise<boolean> {
+  return (await probeSocket(path, timeoutMs)) === 'live'
 }
 
 /**
@@ -117,4 +128,27 @@ export function listControlSockets(p: PathEnv = {}): { name: string; path: strin
     }
   }
   return out
+}
+
+export type ControlSocketEntry = { name: string; path: string }
+
+/**
+ * The control sockets of running naras. Socket files whose node is gone (the connection is
+ * refused) are removed and returned as `stale`, so they are never mistaken for running nodes.
+ */
+export async function liveControlSockets(p: PathEnv = {}): Promise<{ live: ControlSocketEntry[]; stale: ControlSocketEntry[] }> {
+  const all = listControlSockets(p)
+  const probes = await Promise.all(all.map((s) => probeSocket(s.path)))
+  const live: ControlSocketEntry[] = []
+  const stale: ControlSocketEntry[] = []
+  all.forEach((s, i) => {
+    if (probes[i] !== 'stale') return void live.push(s)
+    stale.push(s)
+    try {
+      unlinkSync(s.path)
+    } catch {
+      // already gone, or not ours to remove: either way it is not a running nara
+    }
+  })
+  return { live, stale }
 }
