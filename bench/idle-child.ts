@@ -20,7 +20,7 @@ import { NaraNode } from '../main/core/node'
 import { createNervousSystem } from '../main/core/bus/nervousSystem'
 import { subscriptionsFor } from '../main/core/plaza/topics'
 
-const [mode, brokerUrl, name, settleArg, secondsArg] = process.argv.slice(2)
+const [mode, brokerUrl = '', name = '', settleArg, secondsArg] = process.argv.slice(2)
 const settleS = Number(settleArg)
 const seconds = Number(secondsArg)
 if ((mode !== 'node' && mode !== 'baseline') || !brokerUrl || !name || !(settleS >= 0) || !(seconds > 0)) {
@@ -28,14 +28,20 @@ if ((mode !== 'node' && mode !== 'baseline') || !brokerUrl || !name || !(settleS
   process.exit(2)
 }
 
-const timerIds = new Set<number>()
+const timerIds = new Map<number, string>()
 let fired = 0
+/** NARA_BENCH_DEBUG=1: where each firing timer was created, printed on stderr at the end. */
+const debug = process.env.NARA_BENCH_DEBUG ? new Map<string, number>() : null
+let measuring = false
 createHook({
   init(id, type) {
-    if (type === 'Timeout' || type === 'Immediate') timerIds.add(id)
+    if (type === 'Timeout' || type === 'Immediate') timerIds.set(id, debug ? `${type} ${new Error().stack?.split('\n').slice(3, 9).join(' <')}` : '')
   },
   before(id) {
-    if (timerIds.has(id)) fired++
+    const where = timerIds.get(id)
+    if (where === undefined) return
+    fired++
+    if (debug && measuring) debug.set(where, (debug.get(where) ?? 0) + 1)
   },
   destroy(id) {
     timerIds.delete(id)
@@ -83,7 +89,10 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage()
   const fired0 = fired
   const t0 = performance.now()
+  measuring = true
   await sleep(seconds)
+  measuring = false
+  if (debug) for (const [where, n] of [...debug].sort((a, b) => b[1] - a[1])) process.stderr.write(`${n} × ${where}\n`)
   const wallS = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   // One harness timer fired inside the window: the window's own end.

@@ -40,8 +40,8 @@ const KEY_LEN = 32
 const SIG_LEN = 64
 
 export interface PackedJobs {
-  bytes: Uint8Array
-  ends: Uint32Array
+  bytes: Uint8Array<ArrayBuffer>
+  ends: Uint32Array<ArrayBuffer>
 }
 
 export function packJobs(jobs: readonly VerifyJob[]): PackedJobs {
