@@ -73,7 +73,7 @@ function keyOf(raw) {
   let k = keys.get(id);
   if (!k) {
     k = createPublicKey({ key: Buffer.concat([SPKI, raw]), format: 'der', type: 'spki' });
-    if (keys.size > 4096) keys.clear();
+    if (keys.size >= 16384) keys.delete(keys.keys().next().value);
     keys.set(id, k);
   }
   return k;
