@@ -24,11 +24,11 @@ interface ChildReport {
   heapUsedBytes: number
 }
 
-function measure(events: number): Promise<ChildReport> {
+function measure(events: number, mode: '' | 'floor' = ''): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'bench/memory-child.ts', String(events)],
+      ['--expose-gc', '--import', 'tsx', 'bench/memory-child.ts', String(events), ...(mode ? [mode] : [])],
       { cwd: root, maxBuffer: 1024 * 1024, timeout: 300_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`memory child ${events} failed: ${stderr || error.message}`))
@@ -70,5 +70,16 @@ export async function run(): Promise<BenchResult[]> {
       ...(isGoal ? { goal: `≤ ${HEAP_PER_EVENT_GOAL} B/event`, goalMet: perEvent <= HEAP_PER_EVENT_GOAL } : {})
     })
   }
+  const last = SIZES[SIZES.length - 1]!
+  const floor = await measure(last, 'floor')
+  const floorPerEvent = (floor.heapUsedBytes - empty.heapUsedBytes) / floor.stored
+  results.push({
+    suite: name,
+    metric: `floor of the event-object model (${last / 1000}k): fresh id + sig strings and the ts bigint only, in flat arrays`,
+    value: floorPerEvent,
+    unit: 'B/event',
+    baseline: { metric: 'empty child heapUsed', value: empty.heapUsedBytes / MB, unit: 'MB' },
+    goal: `informational: ${HEAP_PER_EVENT_GOAL} B/event needs a packed store below this`
+  })
   return results
 }
