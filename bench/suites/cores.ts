@@ -22,6 +22,7 @@ import type { SyncEvent } from '../../main/core/protocol/types'
 import { createIngestPipeline, machineVerifyWorkers } from '../../main/core/bus/control/ingest'
 import { benchIdentities, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
+import { median } from '../support/stats'
 
 export const name = 'ingest-cores'
 
@@ -29,8 +30,6 @@ const EVENTS = 16_000
 const BATCH = 250
 const ROUNDS = 3
 const GOAL_RATIO = 0.85
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 interface Prepared {
   texts: string[]

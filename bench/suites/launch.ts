@@ -27,6 +27,7 @@ import { determineIdentity } from '../../main/core/protocol/identity'
 import { keys, type NeighbourView } from '../../main/core/views'
 import { startMosquitto } from '../../test/support/brokers'
 import type { BenchResult } from '../types'
+import { percentile } from '../support/stats'
 
 export const name = 'launch'
 
@@ -35,12 +36,6 @@ const LAUNCHES = 8
 const TIMEOUT_MS = 30_000
 const SLACK_MS = 1000
 const root = resolve(process.cwd())
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 

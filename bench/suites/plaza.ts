@@ -24,6 +24,7 @@ import { determineIdentity } from '../../main/core/protocol/identity'
 import { zeroStatus } from '../../main/core/protocol/status'
 import { heyThere, newspaper, simNaras, type SimNara } from '../support/plaza'
 import type { BenchResult } from '../types'
+import { cpuSeconds } from '../support/stats'
 
 export const name = 'plaza'
 
@@ -40,11 +41,6 @@ interface Msg {
 interface Traffic {
   heys: Msg[]
   papers: Msg[]
-}
-
-function cpuSeconds(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
 }
 
 function buildTraffic(naras: number, clock: ManualClock): Traffic {

@@ -27,6 +27,7 @@ import { keys, type NewspaperView } from '../../main/core/views'
 import { startAedes } from '../../test/support/brokers'
 import { launchChromium } from '../../test/support/uiBrowser'
 import type { BenchResult } from '../types'
+import { percentile } from '../support/stats'
 
 export const name = 'ui'
 
@@ -34,12 +35,6 @@ const RATE_PER_S = 100
 const MEASURE_S = 6
 /** First round: 1,000 naras within 250 ms; round two: 10,000 naras within 50 ms. */
 const GOALS_MS: Record<number, number> = { 1000: 250, 10_000: 50 }
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!
-}
 
 function hsl(h: number, s: number, l: number): string {
   const a = s * Math.min(l, 1 - l)

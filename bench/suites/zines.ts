@@ -14,6 +14,7 @@ import { encodeZineBody } from '../../main/core/mesh/wire'
 import { clearEncodedEventCache } from '../../main/core/protocol/zine'
 import { benchIdentities, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
+import { median } from '../support/stats'
 
 export const name = 'zines'
 
@@ -22,8 +23,6 @@ const ROUNDS = 5
 const GOAL_MS = 25
 /** Cold (start-up, nothing encoded yet) keeps the first round's goal. */
 const COLD_GOAL_MS = 100
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 async function echoBaseline(body: Buffer): Promise<number> {
   const server = createServer((req, res) => {
