@@ -19,7 +19,7 @@ import { median } from '../support/stats'
 export const name = 'zines'
 
 const EVENTS = 5_000
-const ROUNDS = 5
+const ROUNDS = 9
 const GOAL_MS = 25
 /** Cold (start-up, nothing encoded yet) keeps the first round's goal. */
 const COLD_GOAL_MS = 100
