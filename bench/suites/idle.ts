@@ -58,7 +58,8 @@ function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, secon
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'bench/idle-child.ts', mode, brokerUrl, nara, String(SETTLE_S), String(seconds)],
+      // NARA_BENCH_PROF_DIR=dir: CPU profiles of both children, to see where idle time goes.
+      [...(process.env.NARA_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NARA_BENCH_PROF_DIR}`] : []), '--expose-gc', '--import', 'tsx', 'bench/idle-child.ts', mode, brokerUrl, nara, String(SETTLE_S), String(seconds)],
       { cwd: root, maxBuffer: 1024 * 1024, timeout: (SETTLE_S + seconds + 60) * 1000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`idle ${mode} child failed: ${stderr || error.message}`))
