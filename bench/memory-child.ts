@@ -3,11 +3,16 @@
  * from JSON text (so every string is a fresh heap string, as off the wire), keeps adding
  * 5% more so pruning has run, then reports RSS/heap after a full GC as one JSON line.
  *
- *   node --expose-gc --import tsx bench/memory-child.ts <N>     (N = 0: empty baseline)
+ *   node --expose-gc --import tsx bench/memory-child.ts <N> [floor]     (N = 0: empty baseline)
+ *
+ * `floor` keeps, instead of a ledger, only what every stored event must hold as JavaScript
+ * values in the event-object model: a fresh id string, a fresh signature string and the ts
+ * bigint, each in a flat array (no objects, no indexes): the least the current model can cost.
  */
 import { seededRandom } from '../main/core/clock'
 import { Ledger } from '../main/core/ledger/ledger'
 import { decodeEvent } from '../main/core/protocol/events'
+import { detachString } from '../main/core/ledger/compact'
 import { naraNames, realisticEventTexts } from './support/events'
 
 const n = Number(process.argv[2] ?? '0')
@@ -23,10 +28,23 @@ const collect = (): void => {
 
 const rnd = seededRandom(42)
 const names = naraNames(1500, rnd)
+const floorOnly = process.argv[3] === 'floor'
 const ledger = new Ledger({ capacity: Math.max(n, 1) })
 let added = 0
 let decoded = 0
-if (n > 0) {
+const kept: { ids: string[]; sigs: string[]; ts: bigint[] } = { ids: [], sigs: [], ts: [] }
+if (floorOnly) {
+  const texts = realisticEventTexts(names, rnd)
+  while (kept.ids.length < n) {
+    const r = decodeEvent(texts.next().value as string)
+    decoded++
+    if (!r.ok) continue
+    kept.ids.push(detachString(r.value.id))
+    kept.sigs.push(detachString(r.value.sig ?? ''))
+    kept.ts.push(r.value.ts)
+  }
+  added = kept.ids.length
+} else if (n > 0) {
   const texts = realisticEventTexts(names, rnd)
   const target = Math.ceil(n * 1.05)
   while (decoded < target * 3 && added < target) {
@@ -41,7 +59,7 @@ const mem = process.memoryUsage()
 process.stdout.write(
   JSON.stringify({
     events: n,
-    stored: ledger.size,
+    stored: floorOnly ? kept.ids.length : ledger.size,
     added,
     decoded,
     rssBytes: mem.rss,

@@ -2,8 +2,9 @@
  * Bench runner: loads every bench/suites/*.ts (adding a suite = adding a file), runs them
  * one after another, prints a table and writes bench-results.json in the repository root.
  *
- *   node --import tsx bench/run.ts [--json] [--only name[,name]] [--strict]
+ *   node --import tsx bench/run.ts [--json] [--only name[,name]] [--strict] [--idle-seconds N]
  *
+ * --idle-seconds sets the idle suite's measuring window (default 90 s; 600 for the full figure).
  * --json prints the results as JSON on stdout (the table goes to stderr); --strict exits 1
  * when a goal is not met. A suite that throws is reported as a failed result, not a crash.
  */

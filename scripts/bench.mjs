@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --json] [-- --only <suite>]`: runs bench/run.ts through tsx (no build step).
+// `npm run bench [-- --json] [-- --only <suite>] [-- --idle-seconds 600]`: runs bench/run.ts through tsx (no build step).
 import { spawn } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'

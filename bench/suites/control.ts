@@ -22,6 +22,7 @@ import { startControlSocket } from '../../main/core/bus/nng/controlSocket'
 import { SpReqClient } from '../../main/core/bus/nng/client'
 import { benchIdentities, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
+import { median } from '../support/stats'
 
 export const name = 'control'
 
@@ -29,8 +30,6 @@ const EVENTS = 12_000
 const BATCH = 200
 const ROUNDS = 3
 const ROUND_TRIPS = 2_000
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 async function ingestRate(texts: string[], keys: Map<string, Buffer>, workers: number): Promise<number> {
   const ledger = new Ledger({ profile: resolveMemoryProfile('medium') })

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { DataPlane, DataPlaneSession, RemoteDataPlane, type FrameLink } from '../../main/core/bus/dataPlane'
 import type { BenchResult } from '../types'
+import { median } from '../support/stats'
 
 export const name = 'dataplane'
 
@@ -18,8 +19,6 @@ const IN_PROCESS_PUTS = 200_000
 const REMOTE_SAMPLES = 20_000
 const ROUNDS = 3
 const CITIES = 500
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const keyFor = (i: number): string => `sensor/c${i % CITIES}/pm25`
 

@@ -13,6 +13,7 @@ import { decodeEvent, encodeEvent, eventSigningDigest, verifyEvent } from '../..
 import type { SyncEvent } from '../../main/core/protocol/types'
 import { benchIdentities, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
+import { cpuSeconds, median } from '../support/stats'
 
 export const name = 'ingest'
 
@@ -42,12 +43,6 @@ function prepare(): Prepared {
     keyObjects: events.map((e) => publicKeyObject(keyOf(e))),
     keyCache
   }
-}
-
-/** CPU seconds (user + system) of this process: less sensitive than wall time to other load on a shared machine. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
 }
 
 function bareVerifyRange(p: Prepared, from: number, to: number): number {
@@ -145,8 +140,6 @@ function insertResult(value: number, bare: number): BenchResult {
   const baseline = { metric: 'bare Map insert by id, best of 5', value: bare, unit: 'events/s' }
   return { suite: name, metric: 'ledger insert only (rules, dedupe, indexes, compact copy), best of 5', value, unit: 'events/s', baseline, ratio: value / bare }
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 export async function run(): Promise<BenchResult[]> {
   const p = prepare()

@@ -1,7 +1,8 @@
 /**
  * Ledger memory: RSS and heap after filling a ledger with 20k / 80k / 320k realistic
  * events, each in a fresh child process so numbers are not polluted by other suites.
- * Goal: the hog profile (320k events) fits in 512 MB RSS. Baseline: an empty child.
+ * Goals: the hog profile (320k events) fits in 160 MB RSS, and a stored event costs ≤ 200 bytes
+ * of heap (heapUsed over the empty child's, per stored event). Baseline: an empty child.
  */
 import { execFile } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
@@ -12,7 +13,8 @@ export const name = 'ledger-memory'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const SIZES = [20_000, 80_000, 320_000]
-const RSS_GOAL_MB = 512
+const RSS_GOAL_MB = 160
+const HEAP_PER_EVENT_GOAL = 200
 const MB = 1024 * 1024
 
 interface ChildReport {
@@ -22,11 +24,11 @@ interface ChildReport {
   heapUsedBytes: number
 }
 
-function measure(events: number): Promise<ChildReport> {
+function measure(events: number, mode: '' | 'floor' = ''): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'bench/memory-child.ts', String(events)],
+      ['--expose-gc', '--import', 'tsx', 'bench/memory-child.ts', String(events), ...(mode ? [mode] : [])],
       { cwd: root, maxBuffer: 1024 * 1024, timeout: 300_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`memory child ${events} failed: ${stderr || error.message}`))
@@ -58,12 +60,26 @@ export async function run(): Promise<BenchResult[]> {
       ...(isGoal ? { goal: `≤ ${RSS_GOAL_MB} MB RSS`, goalMet: rssMb <= RSS_GOAL_MB } : {})
     })
     results.push({ suite: name, metric: `heapUsed with ${n / 1000}k events`, value: r.heapUsedBytes / MB, unit: 'MB' })
+    const perEvent = (r.heapUsedBytes - empty.heapUsedBytes) / r.stored
     results.push({
       suite: name,
       metric: `heap per stored event (${n / 1000}k)`,
-      value: (r.heapUsedBytes - empty.heapUsedBytes) / r.stored,
-      unit: 'B/event'
+      value: perEvent,
+      unit: 'B/event',
+      baseline: { metric: 'empty child heapUsed', value: empty.heapUsedBytes / MB, unit: 'MB' },
+      ...(isGoal ? { goal: `≤ ${HEAP_PER_EVENT_GOAL} B/event`, goalMet: perEvent <= HEAP_PER_EVENT_GOAL } : {})
     })
   }
+  const last = SIZES[SIZES.length - 1]!
+  const floor = await measure(last, 'floor')
+  const floorPerEvent = (floor.heapUsedBytes - empty.heapUsedBytes) / floor.stored
+  results.push({
+    suite: name,
+    metric: `floor of the event-object model (${last / 1000}k): fresh id + sig strings and the ts bigint only, in flat arrays`,
+    value: floorPerEvent,
+    unit: 'B/event',
+    baseline: { metric: 'empty child heapUsed', value: empty.heapUsedBytes / MB, unit: 'MB' },
+    goal: `informational: ${HEAP_PER_EVENT_GOAL} B/event needs a packed store below this`
+  })
   return results
 }

@@ -1,11 +1,12 @@
 /**
- * UI latency under a 1,000-nara plaza: a headless node (data plane + the UI server, exactly
+ * UI latency under a 1,000-nara and a 10,000-nara plaza: a headless node (data plane + the UI server, exactly
  * what `nara run --ui` composes) on a real aedes broker; an MQTT client plays 1,000 naras
  * publishing signed newspapers; Debian's Chromium shows the Neighbours view sorted by "last
  * seen". Measured: from the node receiving a newspaper (NewspaperView.receivedAtMs, the
  * node's clock; the row carries it as data-seen) to that row appearing in the DOM (a
  * MutationObserver in the page, Date.now() on the same machine). Baseline: the same pipeline without the browser —
- * node receive → the newspaper sample published on the data plane. Goal: p95 ≤ 250 ms.
+ * node receive → the newspaper sample published on the data plane. Goals: p95 ≤ 250 ms at 1,000 naras and ≤ 50 ms at 10,000 (of which the node keeps
+ * MAX_NEIGHBOURS = 4,096 records, so that many rows are live).
  */
 import mqtt from 'mqtt'
 import { resolve } from 'node:path'
@@ -16,6 +17,7 @@ import { DataPlane } from '../../main/core/bus/dataPlane'
 import { bridgeNode } from '../../main/core/bus/nodeBridge'
 import { createCommandRouter } from '../../main/core/bus/control/router'
 import { NaraNode } from '../../main/core/node'
+import { MAX_NEIGHBOURS } from '../../main/core/presence/neighbourhood'
 import { signerFromSeed, sha256, type Signer } from '../../main/core/protocol/crypto'
 import { determineIdentity } from '../../main/core/protocol/identity'
 import { buildNewspaper } from '../../main/core/protocol/newspaper'
@@ -25,19 +27,14 @@ import { keys, type NewspaperView } from '../../main/core/views'
 import { startAedes } from '../../test/support/brokers'
 import { launchChromium } from '../../test/support/uiBrowser'
 import type { BenchResult } from '../types'
+import { percentile } from '../support/stats'
 
 export const name = 'ui'
 
-const NARAS = 1000
 const RATE_PER_S = 100
 const MEASURE_S = 6
-const GOAL_MS = 250
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!
-}
+/** First round: 1,000 naras within 250 ms; round two: 10,000 naras within 50 ms. */
+const GOALS_MS: Record<number, number> = { 1000: 250, 10_000: 50 }
 
 function hsl(h: number, s: number, l: number): string {
   const a = s * Math.min(l, 1 - l)
@@ -73,6 +70,13 @@ function newspaper(sim: Sim, rnd: ReturnType<typeof seededRandom>): Buffer {
 }
 
 export async function run(): Promise<BenchResult[]> {
+  return [...(await measure(1000)), ...(await measure(10_000))]
+}
+
+async function measure(NARAS: number): Promise<BenchResult[]> {
+  const GOAL_MS = GOALS_MS[NARAS]!
+  // The node keeps at most MAX_NEIGHBOURS records (the stalest gives way), so that many are shown.
+  const shown = Math.min(NARAS, MAX_NEIGHBOURS)
   const rendererDir = resolve(process.cwd(), 'out/renderer')
   if (!existsSync(resolve(rendererDir, 'index.html'))) throw new Error('the UI is not built: run `npm run build` first')
   const broker = await startAedes()
@@ -94,7 +98,7 @@ export async function run(): Promise<BenchResult[]> {
       client.once('error', j)
     })
     const rnd = seededRandom(7)
-    const sims: Sim[] = Array.from({ length: NARAS }, (_, i) => ({ name: `sim-${String(i).padStart(4, '0')}`, signer: signerFromSeed(sha256(`bench-ui:${i}`)), i }))
+    const sims: Sim[] = Array.from({ length: NARAS }, (_, i) => ({ name: `sim-${String(i).padStart(5, '0')}`, signer: signerFromSeed(sha256(`bench-ui:${i}`)), i }))
 
     // Baseline probe: node receive → newspaper sample on the data plane.
     const baseline: number[] = []
@@ -109,8 +113,8 @@ export async function run(): Promise<BenchResult[]> {
     dbg('warm-up published')
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(ui.url)
-    await page.waitForFunction((n) => document.querySelector('[data-count="online"]')?.textContent?.startsWith(`${n} `), NARAS, { timeout: 30_000 })
-    dbg('1000 online')
+    await page.waitForFunction((n) => document.querySelector('[data-count="online"]')?.textContent?.startsWith(`${n} `), shown, { timeout: 60_000 })
+    dbg(`${shown} online`)
     await page.selectOption('select[aria-label="sort"]', 'lastSeen')
     // A string, not a function: tsx's name-keeping helpers do not exist inside the page.
     await page.evaluate(`(() => {
@@ -145,13 +149,13 @@ export async function run(): Promise<BenchResult[]> {
     measuring = false
     const uiLat = (await page.evaluate('window.__lat')) as number[]
     mkdirSync(resolve(process.cwd(), 'test-artifacts/screenshots'), { recursive: true })
-    await page.screenshot({ path: resolve(process.cwd(), 'test-artifacts/screenshots/neighbours-1000.png') })
+    await page.screenshot({ path: resolve(process.cwd(), `test-artifacts/screenshots/neighbours-${NARAS}.png`) })
     const p95 = percentile(uiLat, 95)
     const base95 = percentile(baseline, 95)
     return [
       {
         suite: name,
-        metric: `newspaper → Neighbours DOM, p95 (${NARAS} naras, ${RATE_PER_S}/s, ${uiLat.length} samples)`,
+        metric: `newspaper → Neighbours DOM, p95 (${NARAS.toLocaleString('en-US')} naras, ${shown} kept, ${RATE_PER_S}/s, ${uiLat.length} samples)`,
         value: p95,
         unit: 'ms',
         baseline: { metric: 'node receive → data-plane publish, p95', value: base95, unit: 'ms' },
@@ -159,7 +163,7 @@ export async function run(): Promise<BenchResult[]> {
         goal: `p95 ≤ ${GOAL_MS} ms`,
         goalMet: p95 <= GOAL_MS
       },
-      { suite: name, metric: 'newspaper → Neighbours DOM, p50', value: percentile(uiLat, 50), unit: 'ms' }
+      { suite: name, metric: `newspaper → Neighbours DOM, p50 (${NARAS.toLocaleString('en-US')} naras)`, value: percentile(uiLat, 50), unit: 'ms' }
     ]
   } finally {
     client.end(true)

@@ -82,6 +82,8 @@ export interface PresenceOptions {
 }
 
 export const KEEPALIVE_PING_EVERY_MS = 30_000
+/** How far a quiet node stretches its reconciliation tick, as a multiple of tickMs. */
+export const IDLE_TICK_FACTOR = 5
 
 export interface NaraNodeOptions {
   config: NodeConfig
@@ -138,6 +140,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private state: NodeState = 'offline'
   private timers = new Set<TimerHandle>()
   private tickTimer: TimerHandle | null = null
+  private tickDelayMs: number
   private keepAliveTimer: TimerHandle | null = null
   private announcedThisJoin = false
   private ledgerVersion = 0
@@ -174,6 +177,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.coordinates = initialCoordinates(() => this.random.float())
     this.startedAtMs = this.clock.nowMs()
     this.lastBuzzDecayMs = this.startedAtMs
+    this.tickDelayMs = this.config.timings.tickMs
     this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
 
     this.core = this.buildCore()
@@ -654,20 +658,51 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     return this.buzz.weighted(online)
   }
 
-  /** The 1 s reconciliation: observations follow the derived status, buzz decay, chattiness, stats. */
+  /**
+   * The 1 s reconciliation: observations follow the derived status, buzz decay, chattiness, stats.
+   * An idle node should rarely wake, so after a tick that changed nothing the next one may come
+   * up to IDLE_TICK_FACTOR × tickMs later (5 s with Go's 1 s), but only as far as no neighbour's
+   * derived status changes by then (it is a pure function of the clock, so this is checked, not
+   * guessed), and never while booting or across its end. Buzz decay catches up per 10 s step.
+   */
   private scheduleTick(): void {
     this.tickTimer = this.clock.setTimeout(() => {
       this.tickTimer = null
+      let quiet = false
       try {
-        this.tick()
+        quiet = this.tick()
       } catch (e) {
         this.log.warn(`tick: ${String(e)}`)
       }
+      this.tickDelayMs = quiet ? this.quietTickDelayMs() : this.config.timings.tickMs
       this.scheduleTick()
-    }, this.config.timings.tickMs)
+    }, this.tickDelayMs)
   }
 
-  private tick(): void {
+  /** The longest stretch (in whole ticks, up to the factor) over which no derived status moves. */
+  private quietTickDelayMs(): number {
+    const base = this.config.timings.tickMs
+    const now = this.clock.nowMs()
+    let ticks = IDLE_TICK_FACTOR
+    const bootEndsMs = this.startedAtMs + this.config.timings.bootingMs
+    while (ticks > 1 && now < bootEndsMs + base && now + ticks * base >= bootEndsMs) ticks--
+    for (; ticks > 1; ticks--) {
+      const atNs = BigInt(now + ticks * base) * 1_000_000n
+      let stable = true
+      for (const r of this.neighbourhood.all()) {
+        if (r.name === this.identity.name) continue
+        if (peerStatus(r, this.projection, atNs, this.config.transport) !== this.lastPeerStatus.get(r.name)) {
+          stable = false
+          break
+        }
+      }
+      if (stable) break
+    }
+    return ticks * base
+  }
+
+  /** One reconciliation pass; true when nothing changed (no status moved, not booting). */
+  private tick(): boolean {
     const now = this.clock.nowMs()
     while (now - this.lastBuzzDecayMs >= 10_000) {
       this.buzz.decay()
@@ -681,10 +716,13 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       weightedBuzz: this.weightedBuzz(),
       load: this.hostStats().LoadAvg
     })
-    this.reconciler.runOnce()
+    let quiet = !booting && this.reconciler.runOnce().length === 0
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
-      if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)
+      if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) {
+        this.emitPeer(r.name)
+        quiet = false
+      }
     }
     const stats = this.stats()
     const json = JSON.stringify(stats)
@@ -692,6 +730,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.lastStatsJson = json
       this.emit('stats', stats)
     }
+    return quiet
   }
 
   /** Our own ping evidence every ~30 s, so Go peers keep us ONLINE (presence.md §5.4). */

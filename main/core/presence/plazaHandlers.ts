@@ -8,7 +8,7 @@ import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
 import { decodeProposal, decodeVote, verifyAttestation, type Attestation } from '../protocol/checkpoint'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
-import { parsePublicKey } from '../protocol/crypto'
+import { isPublicKeyText, parsePublicKey } from '../protocol/crypto'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
 import { TOPIC, classifyTopic, ledgerResponseTopic } from '../plaza/topics'
 import type { NewspaperView, Trust } from '../views'
@@ -230,7 +230,7 @@ export class PlazaHandlers {
     const d = decodeNewspaper(payload, { maxBytes: c.config.maxPayloadBytes })
     if (!d.ok) return c.drops.count(`newspaper_${d.error.code}`, `${name}: ${d.error.reason}`)
     const paper = d.value
-    if (paper.status.PublicKey && !parsePublicKey(paper.status.PublicKey)) return c.drops.count('newspaper_bad_public_key', name)
+    if (paper.status.PublicKey && !isPublicKeyText(paper.status.PublicKey)) return c.drops.count('newspaper_bad_public_key', name)
     if (paper.from && paper.from !== name) c.flag('newspaper_from_mismatch')
     const known = c.neighbourhood.get(name)
     const verdict = verifyNewspaper(paper, c.neighbourhood.keyOf(name))
@@ -252,7 +252,7 @@ export class PlazaHandlers {
     if (!known && c.chattiness() > 0) this.deps.heyThere.send() // "whodis"
     const statusObj = JSON.parse(paper.statusRaw.toString('utf8')) as Record<string, unknown>
     const prevView = this.newspaperViews.get(name)
-    const changed = prevView ? Object.keys(statusObj).filter((k) => JSON.stringify(statusObj[k]) !== JSON.stringify(prevView.status[k])) : Object.keys(statusObj)
+    const changed = prevView ? Object.keys(statusObj).filter((k) => !sameJson(statusObj[k], prevView.status[k])) : Object.keys(statusObj)
     const view: NewspaperView = { from: name, receivedAtMs: now, trust, changed, status: statusObj }
     this.newspaperViews.set(name, view)
     this.deps.emitNewspaper(view)
@@ -328,4 +328,11 @@ export class PlazaHandlers {
     if (!v.valid) return c.drops.count('checkpoint_final_unverified', `${e.checkpoint.subject}: ${v.validCount} of ${v.total} verify`)
     c.addEvent(e, 'verified')
   }
+}
+
+/** Equal as JSON text; primitives compare directly (same answer, no stringify per field). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  return JSON.stringify(a) === JSON.stringify(b)
 }

@@ -8,7 +8,7 @@ import type { NaraStatus } from './types'
 import { goQuote } from './gojson'
 import { encodeStatus, decodeStatusValue } from './status'
 import { catchDecode, fail, fields, object, parseOrValue, shape, str } from './codec-fields'
-import { ed25519Verify, parsePublicKey, decodeBase64Strict, type Signer } from './crypto'
+import { ed25519Verify, isPublicKeyText, decodeBase64Strict, verifyWithPublicKeyBase64, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import { ok, type Result } from '../result'
 
@@ -152,15 +152,14 @@ export function decodeNewspaper(payload: string | Uint8Array, options: { maxByte
  * one fails, as the reference drops such newspapers), else the caller's known key.
  */
 export function verifyNewspaper(n: DecodedNewspaper, knownPublicKey?: Uint8Array | null): Verdict {
-  let key: Uint8Array | null | undefined = knownPublicKey
-  if (n.status.PublicKey) {
-    key = parsePublicKey(n.status.PublicKey)
-    if (!key) return invalid('bad public key')
-  }
+  // The key in its wire form is the cache's own look-up key: no decoding for a known nara.
+  const keyText = n.status.PublicKey
+  if (keyText && !isPublicKeyText(keyText)) return invalid('bad public key')
   if (!n.signature) return invalid('unsigned')
-  if (!key) return invalid('no public key')
+  if (!keyText && !knownPublicKey) return invalid('no public key')
   const sig = decodeBase64Strict(n.signature)
   if (!sig || sig.length !== 64) return invalid('bad signature encoding')
-  return ed25519Verify(key, n.statusRaw, sig) ? VALID : invalid('bad signature')
+  const valid = keyText ? verifyWithPublicKeyBase64(keyText, n.statusRaw, sig) : ed25519Verify(knownPublicKey!, n.statusRaw, sig)
+  return valid ? VALID : invalid('bad signature')
 }
 

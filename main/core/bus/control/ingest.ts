@@ -5,6 +5,7 @@
  * flood of events meets back-pressure instead of unbounded memory; dedupe, ledger and
  * projections run on the main thread, which owns that state. Every rejection is counted by reason.
  */
+import { availableParallelism } from 'node:os'
 import type { Result } from '../../result'
 import { Puller, Pusher } from './pipeline'
 import { inlineVerifier, WorkerVerifier, type BatchVerifier, type VerifyJob } from './verifyWorkers'
@@ -20,8 +21,8 @@ export interface IngestStages<Raw, E> {
 
 export interface IngestOptions<Raw, E> {
   stages: IngestStages<Raw, E>
-  /** Verifier threads; 0 verifies on the main thread. */
-  workers?: number
+  /** Verifier threads; 0 verifies on the main thread; 'auto' one per core of this machine. */
+  workers?: number | 'auto'
   /** Batches each verifier may hold queued (back-pressure bound). */
   queueCapacity?: number
   /** How many recent ids the dedupe stage remembers. */
@@ -47,9 +48,14 @@ export interface IngestPipeline<Raw> {
   close(): Promise<void>
 }
 
+/** Verify workers sized to the machine: one per core the OS lets this process use. */
+export function machineVerifyWorkers(): number {
+  return Math.max(1, availableParallelism())
+}
+
 export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): IngestPipeline<Raw> {
   const { stages } = opts
-  const workers = Math.max(0, Math.floor(opts.workers ?? 0))
+  const workers = opts.workers === 'auto' ? machineVerifyWorkers() : Math.max(0, Math.floor(opts.workers ?? 0))
   const verifiers: BatchVerifier[] = workers === 0 ? [inlineVerifier] : Array.from({ length: workers }, () => new WorkerVerifier())
   const stats: IngestStats = { received: 0, verified: 0, duplicates: 0, added: 0, projected: 0, rejected: {}, blockedPushes: 0 }
   const reject = (reason: string, n = 1): void => {
