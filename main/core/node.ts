@@ -118,6 +118,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly startedAtMs: number
   private readonly lastPeerStatus = new Map<string, PeerStatus>()
   private readonly flags = new Map<string, number>()
+  /** Stored events that do not count for presence (trust-model.md): readable, relayed, never believed. */
+  private readonly hearsay = new Set<string>()
   private readonly keepAliveEveryMs: number
 
   private readonly core: PresenceCore
@@ -231,8 +233,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
         return m?.ping ? (name, timeoutMs) => m.ping!(name, timeoutMs) : null
       },
       addEvent: (e, trust) => node.addEvent(e, trust),
-      addFilteredEvent: (e, trust) => (keepInMemory(e, node.identity.personality) ? node.addEvent(e, trust) : 'filtered'),
-      addOwnObservation: (e) => node.store(e, 'unsigned', true),
+      // Our own observations are unsigned (as Go's) yet ours: they count for presence.
+      addFilteredEvent: (e, trust) =>
+        keepInMemory(e, node.identity.personality) ? node.store(e, trust, false, trust === 'verified' || node.isOwnObservation(e)) : 'filtered',
+      addOwnObservation: (e) => node.store(e, 'unsigned', true, true),
+      rejectEvent: (e, trust, reason, detail) => node.rejectEvent(e, trust, reason, detail),
       peerStatus: (r) => node.peerStatus(r),
       opinionOf: (name) => node.opinions.opinionOf(name),
       emitPeer: (name) => node.emitPeer(name),
@@ -484,22 +489,43 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
    */
   addEvent(e: SyncEvent, trust: Trust, via: Via = 'plaza'): AddOutcome {
     void via
-    return this.store(e, trust, false)
+    return this.store(e, trust, false, trust === 'verified')
   }
 
-  private store(e: SyncEvent, trust: Trust, dedupeContent: boolean): AddOutcome {
+  private isOwnObservation(e: SyncEvent): boolean {
+    return e.svc === 'observation' && e.observation.observer === this.identity.name
+  }
+
+  /** A refused statement: counted with its reason and shown (never stored) on the Timeline as rejected. */
+  rejectEvent(e: SyncEvent, trust: Trust, reason: string, detail = ''): void {
+    this.drops.count(reason, detail)
+    this.emit('event', eventView(e, trust, reason))
+  }
+
+  /**
+   * `counts`: whether the event may shape presence (verified, or our own observation). Others
+   * are stored for reading and relaying, as the reference does, but the projection skips them.
+   * A badly signed event is refused outright: a forged statement is not ours to pass on.
+   */
+  private store(e: SyncEvent, trust: Trust, dedupeContent: boolean, counts: boolean): AddOutcome {
+    if (trust === 'bad-signature') {
+      this.rejectEvent(e, trust, 'event_bad_signature', `${e.svc} ${e.id} from ${e.emitter ?? '?'}`)
+      return 'rejected'
+    }
     const res = this.ledger.addWithResult(e, { dedupeContent })
     if (res.outcome === 'rejected') {
       this.drops.count(`ledger_${res.reason}`, res.detail)
       return 'rejected'
     }
     if (res.outcome === 'duplicate') return 'duplicate'
+    if (!counts) this.hearsay.add(e.id)
     if (this.ledger.version !== this.ledgerVersion) {
       this.ledgerVersion = this.ledger.version
-      this.projection.replay(this.ledger.all())
+      for (const id of this.hearsay) if (!this.ledger.has(id)) this.hearsay.delete(id)
+      this.projection.replay(this.ledger.all().filter((x) => !this.hearsay.has(x.id)))
       this.opinions.replay(this.ledger.all())
     } else {
-      this.projection.apply(e)
+      if (counts) this.projection.apply(e)
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
@@ -638,6 +664,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     if (name === this.identity.name) return
     const r = this.neighbourhood.get(name)
     if (!r) return
+    // Known by name only (hearsay, a key learnt over the mesh): no status yet, so no MISSING before the first sighting.
+    if (!r.observation.online && !this.projection.stateOf(name)) return
     const view = this.neighbourView(r)
     this.lastPeerStatus.set(name, view.status)
     this.emit('peer', view)

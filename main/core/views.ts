@@ -72,6 +72,8 @@ export interface NeighbourView {
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null
+  /** Another key claimed this bound name (trust-model.md): shown as a warning; absent when none did. */
+  keyWarning?: string
 }
 
 export interface NewspaperView {
@@ -111,6 +113,8 @@ export interface EventView {
   trust: Trust
   summary: string
   json: string
+  /** Set when the node refused this statement (trust-model.md): why. Refused events are never stored. */
+  rejected?: string
 }
 
 export interface StatsView {

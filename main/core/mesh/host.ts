@@ -30,6 +30,8 @@ export interface LearnedPeer {
 /** The node's view of other naras, as far as the mesh is concerned. */
 export interface MeshDirectory {
   publicKeyOf(name: string): Uint8Array | null
+  /** The key bound to the name by a verified statement (trust-model.md); null when unbound. */
+  boundKeyOf?(name: string): Uint8Array | null
   meshIPOf(name: string): string | null
   /** Names whose own observation is ONLINE and that have a mesh IP (gossip targets). */
   onlineMeshPeers(): string[]
@@ -38,7 +40,7 @@ export interface MeshDirectory {
    * Imports a peer learned from the mesh. For a known peer only empty key/IP are filled
    * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP.
    */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; bind?: boolean }): void
   /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
   recordOnline(name: string, tSeconds: number): void
   /** A chau merged from a zine (presence.md §4.3). */

@@ -18,6 +18,10 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     return this.core.neighbourhood.keyOf(name)
   }
 
+  boundKeyOf(name: string): Uint8Array | null {
+    return this.core.neighbourhood.get(name)?.keyBound ? this.core.neighbourhood.keyOf(name) : null
+  }
+
   meshIPOf(name: string): string | null {
     return this.core.neighbourhood.get(name)?.meshIP || null
   }
@@ -39,9 +43,10 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
   }
 
   /** Fills only empty key / mesh IP (presence.md §2.3); `overwrite` for a fresh /ping answer. */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void {
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; bind?: boolean }): void {
     const c = this.core
     if (peer.name === c.identity.name || peer.name === '') return
+    if (opts?.bind && peer.publicKey) c.neighbourhood.bindKey(peer.name, peer.publicKey, c.clock.nowMs())
     const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
     r.viaMesh = true
     c.emitPeer(peer.name)
@@ -52,8 +57,8 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     this.sighted(name, tSeconds)
   }
 
-  markOffline(name: string): void {
-    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs())
+  markOffline(name: string, goneAtSec?: number): void {
+    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs(), goneAtSec)
     this.core.emitPeer(name)
   }
 }
