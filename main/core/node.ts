@@ -310,10 +310,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     const b = this.config.broker
     let url: string
     if (b.kind === 'embedded') {
-      this.lifecycle('connect', `starting the embedded plaza on ${b.host}:${b.port}`)
-      this.embedded = await startEmbeddedPlaza(b.host, b.port)
+      // After leave → join the plaza we host is still up: reuse it (a second start would join
+      // our own broker and lose the handle that closes it, so the process could never exit).
+      if (!this.embedded) {
+        this.lifecycle('connect', `starting the embedded plaza on ${b.host}:${b.port}`)
+        this.embedded = await startEmbeddedPlaza(b.host, b.port)
+        this.log.info(this.embedded.owned ? `embedded plaza listening on ${this.embedded.url}` : `joined the plaza already on ${this.embedded.url}`)
+      }
       url = this.embedded.url
-      this.log.info(this.embedded.owned ? `embedded plaza listening on ${this.embedded.url}` : `joined the plaza already on ${this.embedded.url}`)
     } else {
       url = b.broker.url
     }
