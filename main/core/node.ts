@@ -33,6 +33,7 @@ import { Sightings } from './presence/sightings'
 import { StartTimeVotes } from './presence/startTime'
 import { DropCounter } from './plaza/drops'
 import { PlazaTransport } from './plaza/transport'
+import { PlazaInbox } from './plaza/inbox'
 import { TOPIC, subscriptionsFor } from './plaza/topics'
 import { parseBrokerUrl } from './plaza/brokerUrl'
 import { startEmbeddedPlaza, type EmbeddedPlaza } from './plaza/embeddedBroker'
@@ -120,6 +121,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly flags = new Map<string, number>()
   /** Stored events that do not count for presence (trust-model.md): readable, relayed, never believed. */
   private readonly hearsay = new Set<string>()
+  /** Broker deliveries, handled in slices so bursts never starve the control socket. */
+  private readonly inbox: PlazaInbox
   private readonly keepAliveEveryMs: number
 
   private readonly core: PresenceCore
@@ -177,6 +180,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.startedAtMs = this.clock.nowMs()
     this.lastBuzzDecayMs = this.startedAtMs
     this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
+    this.inbox = new PlazaInbox((topic, payload) => this.onPlazaMessage(topic, payload), this.drops)
 
     this.core = this.buildCore()
     this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
@@ -338,7 +342,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       will: () => this.hello.buildWill(),
       debug: (m) => this.log.debug(m)
     })
-    this.transport.on('message', (topic, payload) => this.onPlazaMessage(topic, payload))
+    this.transport.on('message', (topic, payload) => this.inbox.push(topic, payload))
     this.transport.on('connect', () => this.onPlazaConnect())
     this.transport.on('failed', (error) => this.emit('plaza', { kind: 'connect-failed', error }))
     this.transport.on('disconnect', (reason) => {
@@ -406,6 +410,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.transport = null
     }
     this.stopLoops()
+    this.inbox.clear()
     this.howdy.stop()
     this.cancelTimers()
     if (this.embedded) {
@@ -419,6 +424,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   crash(): void {
     this.transport?.abort()
     this.transport = null
+    this.inbox.clear()
     this.stopLoops()
     this.papers.stop()
     this.howdy.stop()
