@@ -34,6 +34,7 @@ import { StartTimeVotes } from './presence/startTime'
 import { DropCounter } from './plaza/drops'
 import { PlazaTransport } from './plaza/transport'
 import { PlazaInbox } from './plaza/inbox'
+import { checkTimeNs } from './presence/trust'
 import { TOPIC, subscriptionsFor } from './plaza/topics'
 import { parseBrokerUrl } from './plaza/brokerUrl'
 import { startEmbeddedPlaza, type EmbeddedPlaza } from './plaza/embeddedBroker'
@@ -520,6 +521,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private store(e: SyncEvent, trust: Trust, dedupeContent: boolean, counts: boolean): AddOutcome {
     if (trust === 'bad-signature') {
       this.rejectEvent(e, trust, 'event_bad_signature', `${e.svc} ${e.id} from ${e.emitter ?? '?'}`)
+      return 'rejected'
+    }
+    // Nothing dated ahead of our clock (beyond the skew window) is kept: it would pin a status for good.
+    if (checkTimeNs(e.ts, this.clock.nowMs(), 'event') === 'future') {
+      this.rejectEvent(e, trust, 'event_future_timestamp', `${e.svc} ${e.id} at ${e.ts}`)
       return 'rejected'
     }
     const res = this.ledger.addWithResult(e, { dedupeContent })

@@ -22,7 +22,7 @@ export const RECENT_EVIDENCE_S = 300
 export interface BulkDirectory {
   learn(peer: { name: string; publicKey: string; meshIP: string }, opts?: { bind?: boolean }): void
   isOnline(name: string): boolean
-  markOffline(name: string, goneAtSec?: number): void
+  markOffline(name: string, goneAtMs?: number): void
   recordOnline(name: string, tSeconds: number): void
 }
 
@@ -58,7 +58,7 @@ export function applyBulkPresence(events: readonly SyncEvent[], ctx: BulkIntakeC
     if (trust !== 'verified' || e.emitter !== e.chau.From) continue
     const newerInBatch = events.some((h) => h.svc === 'hey-there' && h.hey_there.From === e.chau.From && h.ts > e.ts)
     if (newerInBatch || ctx.hasNewerHeyThere(e.chau.From, e.ts)) continue
-    if (dir.isOnline(e.chau.From)) dir.markOffline(e.chau.From, Number(e.ts / 1_000_000_000n))
+    if (dir.isOnline(e.chau.From)) dir.markOffline(e.chau.From, Number(e.ts / 1_000_000n))
   }
 
   const nowS = ctx.nowMs / 1000

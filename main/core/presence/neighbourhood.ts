@@ -39,8 +39,8 @@ export interface NeighbourRecord {
   keyBound: boolean
   /** Other keys that claimed this name after it was bound (newest last, bounded). */
   claimants: string[]
-  /** When we saw it go (verified chau or will, in seconds): only later evidence brings it back. */
-  goneAtSec: number
+  /** When we saw it go (verified chau or will, ms): only later evidence brings it back. */
+  goneAtMs: number
 }
 
 export interface IdentityHint {
@@ -115,7 +115,7 @@ export class Neighbourhood {
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
-        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtSec: 0
+        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0
       }
       this.records.set(name, r)
     }
@@ -272,7 +272,9 @@ export class Neighbourhood {
     tSec: number,
     nowMs: number,
     booting: boolean,
-    opinion?: () => Opinion
+    opinion?: () => Opinion,
+    /** The evidence's own time in ms when known more finely than `tSec` (event ts). */
+    evidenceMs?: number
   ): { firstSeen: boolean; restart: boolean } | null {
     const nowSec = Math.floor(nowMs / 1000)
     const t = tSec > 0 ? tSec : nowSec
@@ -283,8 +285,9 @@ export class Neighbourhood {
     const known = this.records.get(name)
     // A peer we saw go comes back only on evidence that postdates its going (or its last sign of life).
     if (known && known.observation.online && known.observation.online !== 'ONLINE') {
-      const mark = known.observation.online === 'OFFLINE' ? known.goneAtSec : (known.observation.last_seen ?? 0)
-      if (t <= mark) return null
+      const fresh =
+        known.observation.online === 'OFFLINE' ? (evidenceMs ?? t * 1000) > known.goneAtMs : t > (known.observation.last_seen ?? 0)
+      if (!fresh) return null
     }
     const r = this.ensure(name, nowMs)
     const o = r.observation
@@ -313,12 +316,12 @@ export class Neighbourhood {
     return { firstSeen, restart }
   }
 
-  /** `goneAtSec`: when the peer went (its chau's time); evidence up to then cannot bring it back. */
-  markOffline(name: string, nowMs: number, goneAtSec = Math.floor(nowMs / 1000)): NeighbourRecord {
+  /** `goneAtMs`: when the peer went (its chau's time); evidence up to then cannot bring it back. */
+  markOffline(name: string, nowMs: number, goneAtMs = nowMs): NeighbourRecord {
     const r = this.ensure(name, nowMs)
     r.observation.online = 'OFFLINE'
     r.observation.last_seen = Math.floor(nowMs / 1000)
-    r.goneAtSec = Math.max(r.goneAtSec, goneAtSec)
+    r.goneAtMs = Math.max(r.goneAtMs, goneAtMs)
     return r
   }
 

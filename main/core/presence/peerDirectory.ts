@@ -57,8 +57,8 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     this.sighted(name, tSeconds)
   }
 
-  markOffline(name: string, goneAtSec?: number): void {
-    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs(), goneAtSec)
+  markOffline(name: string, goneAtMs?: number): void {
+    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs(), goneAtMs)
     this.core.emitPeer(name)
   }
 }

@@ -183,7 +183,7 @@ export class PlazaHandlers {
     r.viaPlaza = true
     if (!r.trustFromNewspaper) r.trust = 'verified'
     if (c.addEvent(e, 'verified') === 'duplicate') return c.drops.count('hey_there_replay', p.From)
-    this.deps.sightings.seen(p.From, Number(e.ts / 1_000_000_000n))
+    this.deps.sightings.seen(p.From, Number(e.ts / 1_000_000_000n), Number(e.ts / 1_000_000n))
     c.buzz.bump(1)
     if (!c.config.readOnly) this.deps.howdy.onHeyThere(p.From)
     c.emitPeer(p.From)
@@ -217,7 +217,7 @@ export class PlazaHandlers {
     if (d.bind) c.neighbourhood.bindKey(p.From, d.bind, now)
     if (known) c.neighbourhood.importIdentity(p.From, { id: p.ID }, now, 'overwrite')
     if (c.addEvent(e, 'verified') === 'duplicate') return c.drops.count('chau_replay', p.From)
-    c.neighbourhood.markOffline(p.From, now, Number(e.ts / 1_000_000_000n))
+    c.neighbourhood.markOffline(p.From, now, Number(e.ts / 1_000_000n))
     c.buzz.bump(2)
     if (wasOnline && !c.isBooting() && !c.config.readOnly) {
       const me = c.identity.name
@@ -241,6 +241,9 @@ export class PlazaHandlers {
     if (j === 'bad_public_key' || !j.accept) return this.refuse('howdy', h.From, j, null)
     if (!j.verified) return c.drops.count('howdy_unverified', h.From)
     if (!this.seenHowdys.remember(h.From, h.Signature)) return c.drops.count('howdy_replay', h.From)
+    // Its observations date a howdy: all of them long past means an old howdy played back.
+    const dated = Object.values(h.Me.Observations ?? {}).map((o) => o.last_seen ?? 0)
+    if (dated.length > 0 && checkTimeSec(Math.max(...dated), c.clock.nowMs(), 'event') === 'stale') return c.drops.count('howdy_stale', h.From)
     if (!this.admits(h.From, 'howdy')) return
     const now = c.clock.nowMs()
     if (j.bind) c.neighbourhood.bindKey(h.From, j.bind, now)
@@ -302,11 +305,15 @@ export class PlazaHandlers {
       if (!this.seenPapers.remember(name, paper.signature)) return c.drops.count('newspaper_replay', name)
       if (!this.admits(name, 'newspaper')) return
       if (decision.bind) c.neighbourhood.bindKey(name, decision.bind, now)
+      const wasOnline = c.neighbourhood.get(name)?.observation.online === 'ONLINE'
       const r = c.neighbourhood.mergeStatus(name, paper.status, now)
       r.trust = trust
       r.trustFromNewspaper = true
       r.viaPlaza = true
-      this.deps.sightings.seen(name, 0)
+      // A paper carries no date, so it only keeps a peer alive that timed evidence (a hey_there,
+      // a howdy, a verified event) showed alive: an old paper replayed cannot raise anyone.
+      if (wasOnline) this.deps.sightings.seen(name, 0)
+      else c.flag('newspaper_without_timed_evidence')
     } else {
       // Shown as received (Go merges it); an unverifiable paper about an unbound name changes no peer.
       c.flag(`newspaper_${trust}`)
