@@ -56,6 +56,13 @@ export interface IdentityHint {
  */
 export const MAX_NEIGHBOURS = 4096
 
+/**
+ * A bound peer known at least this long is "established": when room must be made among bound
+ * names, the newest bound names go before it (a flood binds each invented name to the
+ * flooder's own key, so binding alone cannot be what protects a peer).
+ */
+export const ESTABLISHED_AFTER_MS = 60_000
+
 export class Neighbourhood {
   private readonly records = new Map<string, NeighbourRecord>()
   /**
@@ -111,7 +118,7 @@ export class Neighbourhood {
     order.delete(name)
     order.add(name)
     if (!r) {
-      this.makeRoom()
+      this.makeRoom(nowMs)
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
@@ -127,16 +134,22 @@ export class Neighbourhood {
     return this.records.size * 2 >= Math.max(1, this.maxRecords)
   }
 
-  private makeRoom(): void {
+  private makeRoom(nowMs: number): void {
     while (this.records.size >= Math.max(1, this.maxRecords)) {
-      const victim = this.oldestIn(this.recency) ?? this.oldestIn(this.boundRecency)
+      const victim =
+        this.oldestIn(this.recency) ??
+        this.oldestIn(this.boundRecency, (r) => nowMs - r.firstSeenMs < ESTABLISHED_AFTER_MS) ??
+        this.oldestIn(this.boundRecency)
       if (victim === undefined) return
       this.forget(victim)
     }
   }
 
-  private oldestIn(order: Set<string>): string | undefined {
-    for (const name of order) if (name !== this.selfName && this.records.has(name)) return name
+  private oldestIn(order: Set<string>, pick: (r: NeighbourRecord) => boolean = () => true): string | undefined {
+    for (const name of order) {
+      const r = this.records.get(name)
+      if (name !== this.selfName && r && pick(r)) return name
+    }
     return undefined
   }
 
