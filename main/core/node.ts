@@ -122,6 +122,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly flags = new Map<string, number>()
   /** Stored events that do not count for presence (trust-model.md): readable, relayed, never believed. */
   private readonly hearsay = new Set<string>()
+  private readonly rejectedShown = new Set<string>()
   /** Broker deliveries, handled in slices so bursts never starve the control socket. */
   private readonly inbox: PlazaInbox
   private readonly keepAliveEveryMs: number
@@ -510,6 +511,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   /** A refused statement: counted with its reason and shown (never stored) on the Timeline as rejected. */
   rejectEvent(e: SyncEvent, trust: Trust, reason: string, detail = ''): void {
     this.drops.count(reason, detail)
+    // Shown once per event: a statement refused again is only counted (views stay unique by id).
+    if (this.rejectedShown.has(e.id)) return
+    if (this.rejectedShown.size >= 1024) this.rejectedShown.delete(this.rejectedShown.values().next().value!)
+    this.rejectedShown.add(e.id)
     this.emit('event', eventView(e, trust, reason))
   }
 
