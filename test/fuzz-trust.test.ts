@@ -328,4 +328,42 @@ describe('shutdown completes from the states that used to hang (`nara run`, out/
     }
     console.log(`[fuzz-trust] exit after signal (ms): ${exits.join(', ')}`)
   }, 90_000)
+
+  it.skipIf(!existsSync(cli))('open sockets of every kind (idle TCP, half-sent HTTP, mesh), then a broker outage: SIGTERM says chau / exits', async () => {
+    const runtime = mkdtempSync(join(tmpdir(), 'nara-fuzz-run-'))
+    cleanups.push(() => rmSync(runtime, { recursive: true, force: true }))
+    const mq = await startMosquitto()
+    cleanups.push(() => void mq.stop())
+    const uiPort = await freePort()
+    const listener = await mqtt.connectAsync(mq.url, { clientId: 'listen-sockets', reconnectPeriod: 0 })
+    cleanups.push(() => listener.end(true))
+    const chaus: string[] = []
+    listener.on('message', (_t, p) => {
+      const from = (JSON.parse(p.toString()) as { chau?: { From?: string } }).chau?.From
+      if (from) chaus.push(from)
+    })
+    await listener.subscribeAsync('nara/plaza/chau')
+    const meshArgs = ['--transport', 'hybrid', '--mesh-ip', '127.0.48.2', '--mesh-listen', '127.0.48.2:7433']
+    // 1) sockets left open on the dashboard and mesh ports: SIGTERM still says chau and exits.
+    const a = await runNode('sockety', ['--broker', mq.url, '--ui', `127.0.0.1:${uiPort}`, ...meshArgs], runtime)
+    const open = [
+      netConnect(uiPort, '127.0.0.1'),
+      netConnect(uiPort, '127.0.0.1', function (this: ReturnType<typeof netConnect>) { this.write('GET / HTTP/1.1\r\nHost: x\r\n') }),
+      netConnect(7433, '127.0.48.2'),
+      netConnect(7433, '127.0.48.2', function (this: ReturnType<typeof netConnect>) { this.write('POST /gossip/zine HTTP/1.1\r\nContent-Length: 100\r\n\r\n{') })
+    ]
+    for (const s of open) s.on('error', () => {})
+    cleanups.push(() => open.forEach((s) => s.destroy()))
+    await new Promise((r) => setTimeout(r, 200))
+    const ms = await stopAndCheck(a, chaus, 'sockety', 'SIGTERM')
+    // 2) during reconnect (broker gone): no plaza to say chau on, but the process still exits cleanly.
+    const b = await runNode('outage', ['--broker', mq.url, '--verbose'], runtime)
+    await mq.pause()
+    await eventually(() => expect(b.err()).toMatch(/reconnecting/), 10_000, 50)
+    b.kill('SIGTERM')
+    const outcome = await Promise.race([b.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))])
+    expect(outcome).toEqual({ code: 0, signal: null })
+    expect(b.err()).toMatch(/saying chau/)
+    console.log(`[fuzz-trust] exit with open sockets (ms): ${ms}`)
+  }, 90_000)
 })
