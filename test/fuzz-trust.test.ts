@@ -276,6 +276,19 @@ describe('shutdown completes from the states that used to hang (`nara run`, out/
     return { err: () => err, exited, kill: (s) => child.kill(s) }
   }
 
+  /** Names whose chau reached the plaza at `url`, as they arrive. */
+  async function chauListener(url: string, clientId: string): Promise<string[]> {
+    const listener = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0 })
+    cleanups.push(() => listener.end(true))
+    const chaus: string[] = []
+    listener.on('message', (_t, p) => {
+      const from = (JSON.parse(p.toString()) as { chau?: { From?: string } }).chau?.From
+      if (from) chaus.push(from)
+    })
+    await listener.subscribeAsync('nara/plaza/chau')
+    return chaus
+  }
+
   /** Exit is asserted as an outcome (code 0, chau on the wire); the time is only bounded generously and reported. */
   async function stopAndCheck(n: Awaited<ReturnType<typeof runNode>>, chaus: string[], name: string, signal: NodeJS.Signals): Promise<number> {
     const t0 = Date.now()
@@ -296,14 +309,7 @@ describe('shutdown completes from the states that used to hang (`nara run`, out/
       const uiPort = await freePort()
       const name = `quitter${signal.toLowerCase()}`
       const n = await runNode(name, [`--embedded-broker=127.0.0.1:${port}`, '--ui', `127.0.0.1:${uiPort}`], runtime)
-      const listener = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `listen-${signal}`, reconnectPeriod: 0 })
-      cleanups.push(() => listener.end(true))
-      const chaus: string[] = []
-      listener.on('message', (_t, p) => {
-        const from = (JSON.parse(p.toString()) as { chau?: { From?: string } }).chau?.From
-        if (from) chaus.push(from)
-      })
-      await listener.subscribeAsync('nara/plaza/chau')
+      const chaus = await chauListener(`mqtt://127.0.0.1:${port}`, `listen-${signal}`)
       // leave → join through the control socket, as the tray or `nara leave/join` would.
       const ctl = (cmd: string): Promise<number> =>
         new Promise((resolve) => {
@@ -335,14 +341,7 @@ describe('shutdown completes from the states that used to hang (`nara run`, out/
     const mq = await startMosquitto()
     cleanups.push(() => void mq.stop())
     const uiPort = await freePort()
-    const listener = await mqtt.connectAsync(mq.url, { clientId: 'listen-sockets', reconnectPeriod: 0 })
-    cleanups.push(() => listener.end(true))
-    const chaus: string[] = []
-    listener.on('message', (_t, p) => {
-      const from = (JSON.parse(p.toString()) as { chau?: { From?: string } }).chau?.From
-      if (from) chaus.push(from)
-    })
-    await listener.subscribeAsync('nara/plaza/chau')
+    const chaus = await chauListener(mq.url, 'listen-sockets')
     const meshArgs = ['--transport', 'hybrid', '--mesh-ip', '127.0.48.2', '--mesh-listen', '127.0.48.2:7433']
     // 1) sockets left open on the dashboard and mesh ports: SIGTERM still says chau and exits.
     const a = await runNode('sockety', ['--broker', mq.url, '--ui', `127.0.0.1:${uiPort}`, ...meshArgs], runtime)

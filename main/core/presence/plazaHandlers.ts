@@ -75,6 +75,25 @@ export class PlazaHandlers {
     return judgeClaim({ boundKey, claimedKey, signature })
   }
 
+  /**
+   * A hey_there or chau about `from`: its time, then the trust rule. Returns the verified
+   * decision, or null when the event was refused (counted, shown) or only read: an unverifiable
+   * statement about an unbound name is stored as Go sends it, but binds nothing and is no presence.
+   */
+  private judgeEvent(kind: string, window: 'event' | 'chau', e: SyncEvent, from: string, claimedKey: string): { bind: string | null } | null {
+    if (!this.timely(window, e, kind)) return null
+    const d = this.judge(from, claimedKey, isSigned(e), (key) => eventSignatureVerdict(e, key).valid)
+    if (d === 'bad_public_key' || !d.accept) {
+      this.refuse(kind, from, d, e)
+      return null
+    }
+    if (!d.verified) {
+      this.core.addEvent(e, d.trust)
+      return null
+    }
+    return d
+  }
+
   /** A refused statement: counted with its reason, a claimant remembered, and shown as rejected. */
   private refuse(kind: string, name: string, d: TrustDecision | 'bad_public_key', e: SyncEvent | null): void {
     const c = this.core
@@ -167,14 +186,8 @@ export class PlazaHandlers {
       if (this.deps.heyThere.isOwnEcho(e.id)) c.plazaSignal({ kind: 'hey-there-echoed' })
       return
     }
-    if (!this.timely('event', e, 'hey_there')) return
-    const d = this.judge(p.From, p.PublicKey, isSigned(e), (key) => eventSignatureVerdict(e, key).valid)
-    if (d === 'bad_public_key' || !d.accept) return this.refuse('hey_there', p.From, d, e)
-    if (!d.verified) {
-      // Readable as Go sends it, but an unverifiable hello about an unbound name is no presence and binds nothing.
-      c.addEvent(e, d.trust)
-      return
-    }
+    const d = this.judgeEvent('hey_there', 'event', e, p.From, p.PublicKey)
+    if (!d) return
     if (!this.admits(p.From, 'hey_there')) return
     const now = c.clock.nowMs()
     if (d.bind) c.neighbourhood.bindKey(p.From, d.bind, now)
@@ -197,14 +210,8 @@ export class PlazaHandlers {
     const p = e.chau
     if (!p.From) return c.drops.count('chau_no_from')
     if (p.From === c.identity.name) return
-    if (!this.timely('chau', e, 'chau')) return
-    const d = this.judge(p.From, p.PublicKey, isSigned(e), (key) => eventSignatureVerdict(e, key).valid)
-    if (d === 'bad_public_key' || !d.accept) return this.refuse('chau', p.From, d, e)
-    if (!d.verified) {
-      // Readable, but a goodbye nobody can verify takes nobody offline.
-      c.addEvent(e, d.trust)
-      return
-    }
+    const d = this.judgeEvent('chau', 'chau', e, p.From, p.PublicKey)
+    if (!d) return
     const now = c.clock.nowMs()
     const known = c.neighbourhood.get(p.From)
     // Older than what we already hold about it (a replayed or late will): stored, but nobody leaves.
