@@ -100,6 +100,8 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(async () => {
+  // A handler that threw (caught and counted by the node) is a crash of that input's path.
+  figures.crashes = nodes.reduce((n, r) => n + r.node.drops.get('handler_error'), 0)
   await raw?.endAsync()
   await Promise.all(nodes.splice(0).map((r) => r.node.stop(3000)))
   await broker?.stop()
