@@ -416,7 +416,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.howdy.stop()
     this.cancelTimers()
     if (this.embedded) {
-      await this.embedded.close()
+      // Bounded like the rest of stop(): its sockets are destroyed, so this is quick; a stuck close must not hold the exit.
+      let bound: NodeJS.Timeout | undefined
+      await Promise.race([this.embedded.close(), new Promise<void>((r) => (bound = setTimeout(r, 500)))])
+      clearTimeout(bound)
       this.embedded = null
     }
     this.startPromise = null
