@@ -216,6 +216,14 @@ describe('fuzz: nobody can lie about a peer (mosquitto + mesh, seeded)', () => {
       expect(r.ok, r.ok ? '' : r.error.reason).toBe(true)
     }
     expect(watcher.neighbour('insider')!.lastSeenMs).toBeLessThanOrEqual(now() + SKEW.event.futureMs)
+    // A zine full of invented names meets the same admission limit as the plaza (the table is past half full by now).
+    const k = randomKey()
+    const invented = Array.from({ length: 400 }, (_, i) => `zine-flood-${i}-${rnd.intn(1e9).toString(36)}`)
+    const hellos = invented.map((n) => signEvent(newHeyThereEvent({ From: n, PublicKey: k.publicKeyBase64, MeshIP: '', ID: '' }, BigInt(now()) * MS), n, k))
+    figures.inputs += hellos.length
+    const r = await client.exchangeZine(base, 'watcher', createZine('insider', Math.floor(now() / 1000), hellos, signer))
+    expect(r.ok).toBe(true)
+    expect(watcher.drops.get('mesh_admission_limited')).toBeGreaterThanOrEqual(200)
     assertInvariants('zines')
   })
 

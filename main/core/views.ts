@@ -8,7 +8,7 @@
  *   nara/local/neighbours/{name}      NeighbourView
  *   nara/local/newspapers/{name}      NewspaperView      (latest per nara)
  *   nara/local/zines/{peer}           ZineExchangeView   (every exchange; latest per peer via get)
- *   nara/local/events/{svc}           EventView          (every accepted ledger event)
+ *   nara/local/events/{svc}           EventView          (every accepted ledger event; refused statements once, flagged `rejected`)
  *   nara/local/stats                  StatsView
  *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'

@@ -7,7 +7,7 @@ import type { NaraObservation, NaraStatus } from '../protocol/types'
 import { parsePublicKey } from '../protocol/crypto'
 import type { Opinion } from './projection'
 import type { Trust } from '../views'
-import { SKEW, rememberClaimant } from './trust'
+import { AdmissionLimiter, SKEW, rememberClaimant } from './trust'
 
 export interface NeighbourRecord {
   name: string
@@ -129,9 +129,13 @@ export class Neighbourhood {
     return r
   }
 
-  /** Past half the table, new names are admitted at a limited rate (trust.ts AdmissionLimiter). */
-  get halfFull(): boolean {
-    return this.records.size * 2 >= Math.max(1, this.maxRecords)
+  /** New names once the table is half full (plaza and mesh alike). */
+  readonly admission = new AdmissionLimiter()
+
+  /** May `name` take a slot? Known names always; new ones at a limited rate once the table is half full. */
+  admits(name: string, nowMs: number): boolean {
+    if (this.records.has(name) || this.records.size * 2 < Math.max(1, this.maxRecords)) return true
+    return this.admission.tryAdmit(nowMs)
   }
 
   private makeRoom(nowMs: number): void {

@@ -46,6 +46,7 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
   learn(peer: LearnedPeer, opts?: { overwrite?: boolean; bind?: boolean }): void {
     const c = this.core
     if (peer.name === c.identity.name || peer.name === '') return
+    if (!c.neighbourhood.admits(peer.name, c.clock.nowMs())) return c.drops.count('mesh_admission_limited', peer.name)
     if (opts?.bind && peer.publicKey) c.neighbourhood.bindKey(peer.name, peer.publicKey, c.clock.nowMs())
     const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
     r.viaMesh = true
@@ -54,6 +55,7 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
 
   recordOnline(name: string, tSeconds: number): void {
     if (name === this.core.identity.name) return
+    if (!this.core.neighbourhood.admits(name, this.core.clock.nowMs())) return this.core.drops.count('mesh_admission_limited', name)
     this.sighted(name, tSeconds)
   }
 

@@ -18,7 +18,7 @@ import { HOWDY_MAX_NEIGHBOURS, selectNeighborsForHowdy, type HowdyCoordinator } 
 import type { NewspaperService } from './newspaperService'
 import type { Sightings } from './sightings'
 import type { StartTimeVotes } from './startTime'
-import { AdmissionLimiter, SeenSignatures, checkTimeNs, checkTimeSec, judgeClaim, type SignatureCheck, type TrustDecision } from './trust'
+import { SeenSignatures, checkTimeNs, checkTimeSec, judgeClaim, type SignatureCheck, type TrustDecision } from './trust'
 import type { NaraObservation } from '../protocol/types'
 
 export interface CheckpointActivity {
@@ -45,8 +45,6 @@ export class PlazaHandlers {
   /** Newspapers and howdys carry no time: the same signed bytes again are a replay. */
   private readonly seenPapers = new SeenSignatures()
   private readonly seenHowdys = new SeenSignatures()
-  /** New names admitted once the table is half full (trust.ts). */
-  readonly admission = new AdmissionLimiter()
 
   constructor(
     private readonly core: PresenceCore,
@@ -110,8 +108,7 @@ export class PlazaHandlers {
   /** A name we do not know yet takes a table slot: rate-limited once the table fills (floods of invented names). */
   private admits(name: string, kind: string): boolean {
     const c = this.core
-    if (c.neighbourhood.get(name) || !c.neighbourhood.halfFull) return true
-    if (this.admission.tryAdmit(c.clock.nowMs())) return true
+    if (c.neighbourhood.admits(name, c.clock.nowMs())) return true
     c.drops.count(`${kind}_admission_limited`, name)
     return false
   }
