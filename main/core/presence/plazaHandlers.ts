@@ -208,7 +208,7 @@ export class PlazaHandlers {
     if (!p.From) return c.drops.count('chau_no_from')
     if (p.From === c.identity.name) return
     const d = this.judgeEvent('chau', 'chau', e, p.From, p.PublicKey)
-    if (!d) return
+    if (!d || !this.admits(p.From, 'chau')) return
     const now = c.clock.nowMs()
     const known = c.neighbourhood.get(p.From)
     // Older than what we already hold about it (a replayed or late will): stored, but nobody leaves.
