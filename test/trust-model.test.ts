@@ -250,6 +250,20 @@ describe('presence without ghosts', () => {
     expect(node.drops.get('chau_stale')).toBe(1)
   })
 
+  it('a first sighting from a relayed event is dated by that event, so it keeps nobody alive longer than the event does', () => {
+    const { node, clock } = watcher()
+    const ghost = testIdentity('ghost')
+    node.neighbourhood.bindKey('ghost', ghost.publicKeyBase64, clock.nowMs())
+    const at = clock.nowMs() - 240_000
+    const e = signEvent(newSocialEvent({ type: 'tease', actor: 'ghost', target: 'x', reason: 'r' }, BigInt(at) * MS), 'ghost', ghost.signer!)
+    node.ingestEvents([{ event: e, trust: eventTrust(e, meshHostFor(node)) }])
+    const seen = node.ledger.all().find((x) => x.svc === 'observation' && x.observation.type === 'first-seen' && x.observation.subject === 'ghost')!
+    expect(seen.ts).toBe(BigInt(at) * MS)
+    expect(node.neighbour('ghost')!.status).toBe('ONLINE')
+    clock.advance(61_000)
+    expect(node.neighbour('ghost')!.status).toBe('MISSING')
+  })
+
   it('no MISSING on first sighting: a peer known only by name/key emits no view until evidence arrives', () => {
     const { node } = watcher()
     const seen: NeighbourView[] = []
