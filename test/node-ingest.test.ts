@@ -71,8 +71,10 @@ describe('bulk intake: one path for zines and ingestEvents', () => {
       expect(peer('zed')).toMatchObject({ meshIP: '127.0.9.1', publicKey: testIdentity('zed').publicKeyBase64 })
       expect(peer('mallory')?.publicKey ?? '').toBe('')
       expect(peer('mallory')?.meshIP ?? '').toBe('')
-      // every event is stored, whatever its signature
-      for (const e of events) expect(direct.ledger.has(e.id)).toBe(true)
+      // every event is stored except the badly signed one (trust-model.md: a forgery is not ours to relay)
+      for (const e of events) expect(direct.ledger.has(e.id)).toBe(eventTrust(e, meshHostFor(direct)) !== 'bad-signature')
+      expect(direct.ledger.has(events[4]!.id)).toBe(false)
+      expect(direct.drops.get('event_bad_signature')).toBe(1)
       // yan's chau is newer than anything else about yan; wes said chau after its hello
       expect(peer('yan')?.status).toBe('OFFLINE')
       expect(peer('wes')?.status).toBe('OFFLINE')

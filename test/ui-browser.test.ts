@@ -18,7 +18,7 @@ import type { ZineExchangeView } from '../main/core/views'
 import mqtt from 'mqtt'
 import { signerFromSeed, sha256 } from '../main/core/protocol/crypto'
 import { buildNewspaper } from '../main/core/protocol/newspaper'
-import { encodeEvent, newSocialEvent, signEvent } from '../main/core/protocol/events'
+import { encodeEvent, newHeyThereEvent, newSocialEvent, signEvent } from '../main/core/protocol/events'
 import { zeroStatus } from '../main/core/protocol/status'
 import { startAedes, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
@@ -258,6 +258,9 @@ describe('Svelte UI in Chromium against a headless node', () => {
     const client = mqtt.connect(broker.url)
     try {
       await new Promise<void>((r, j) => (client.once('connect', () => r()), client.once('error', j)))
+      // A hello first (timed evidence: a paper alone raises nobody), then the paper with the payload.
+      const hello = signEvent(newHeyThereEvent({ From: 'ui-mallory', PublicKey: signer.publicKeyBase64, MeshIP: '', ID: '' }, BigInt(Date.now()) * 1_000_000n), 'ui-mallory', signer)
+      client.publish('nara/plaza/hey_there', encodeEvent(hello))
       client.publish('nara/newspaper/ui-mallory', Buffer.from(buildNewspaper('ui-mallory', status, signer).payload))
       await page.waitForSelector(row('ui-mallory'), { timeout: 5000 })
     } finally {

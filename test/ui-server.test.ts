@@ -5,6 +5,7 @@
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, symlinkSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect as netConnect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -177,9 +178,29 @@ describe('UI server', () => {
       expect(JSON.stringify(soul)).toMatch(/nara soul/)
       expect((await conn.control.request({ cmd: 'settings.set', settings: {} })).ok).toBe(false)
       expect(s.stats.refusedCommands).toBe(2)
+      // "__proto__" is not a refused command (`in` would have said so and answered with Object.prototype):
+      // it goes on to the node's router, which names it an unknown command.
+      const proto = await conn.control.request(JSON.parse('{"cmd":"__proto__"}') as never)
+      expect(proto).toEqual({ ok: true, echo: { cmd: '__proto__' } })
+      expect(s.stats.refusedCommands).toBe(2)
     } finally {
       conn.close()
     }
+  })
+
+  it('an upgrade to any other path is answered 404 and closed by the server, and close() still completes', async () => {
+    const s = await start()
+    const { port } = new URL(s.origin)
+    const answer = await new Promise<string>((resolve) => {
+      let got = ''
+      const sock = netConnect(Number(port), '127.0.0.1', () =>
+        sock.write(`GET /not-bus HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.alloc(16, 7).toString('base64')}\r\n\r\n`)
+      )
+      sock.on('data', (d) => (got += d))
+      sock.on('close', () => resolve(got))
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 404/)
+    await s.close()
   })
 
   it('refuses a wrong token and a foreign Origin', async () => {

@@ -23,6 +23,14 @@ import { SpReqClient } from '../../main/core/bus/nng/client'
 import { benchIdentities, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
 import { median } from '../support/stats'
+import { resolveConfig } from '../../main/core/config'
+import { NaraNode } from '../../main/core/node'
+import { DropCounter } from '../../main/core/plaza/drops'
+import { PlazaInbox } from '../../main/core/plaza/inbox'
+import { sha256 } from '../../main/core/protocol/crypto'
+import { determineIdentity } from '../../main/core/protocol/identity'
+import { newHeyThereEvent, signEvent } from '../../main/core/protocol/events'
+import { zeroStatus } from '../../main/core/protocol/status'
 
 export const name = 'control'
 
@@ -97,6 +105,60 @@ async function ipcRoundTrips(dir: string): Promise<number> {
   }
 }
 
+const BURST = 2_000
+const BURST_EVERY_MS = 20
+const BURST_ROUND_TRIPS = 300
+
+/**
+ * `nara status` round trips over the IPC socket while the node takes plaza bursts (2,000
+ * signed hey_theres every 20 ms, as one TCP read can deliver): `sliced` goes through the
+ * node's PlazaInbox, `direct` handles each burst in one go (what the transport did before).
+ */
+async function roundTripsUnderBursts(dir: string, mode: 'idle' | 'sliced' | 'direct'): Promise<{ rate: number; maxMs: number }> {
+  const cfg = resolveConfig({ name: 'benchnode', transport: 'mqtt' }, {})
+  if (!cfg.ok) throw new Error(cfg.errors.join('; '))
+  const identity = determineIdentity({ nameArg: 'benchnode', soulArg: '', hostname: 'bench', fingerprint: sha256('bench') })
+  const node = new NaraNode({ config: cfg.config, identity, random: seededRandom(2), hostStats: () => zeroStatus().HostStats })
+  const ids = benchIdentities(8)
+  const names = naraNames(BURST, seededRandom(3))
+  const burst = names.map((n, i) => {
+    const who = ids[i % ids.length]!
+    const e = signEvent(newHeyThereEvent({ From: n, PublicKey: who.signer.publicKeyBase64, MeshIP: '', ID: '' }, systemClock.nowNs()), n, who.signer)
+    return Buffer.from(encodeEvent(e))
+  })
+  const inbox = new PlazaInbox((t, p) => node.receive(t, p), new DropCounter())
+  const timer =
+    mode === 'idle'
+      ? null
+      : setInterval(() => {
+          for (const p of burst) mode === 'sliced' ? inbox.push('nara/plaza/hey_there', p) : node.receive('nara/plaza/hey_there', p)
+        }, BURST_EVERY_MS)
+  const sock = await startControlSocket(node, 'burst', { env: { XDG_RUNTIME_DIR: dir } })
+  const client = await SpReqClient.dial(sock.path, { resendMs: 60_000 })
+  try {
+    const req = JSON.stringify({ cmd: 'status' })
+    let maxMs = 0
+    const t0 = performance.now()
+    for (let i = 0; i < BURST_ROUND_TRIPS; i++) {
+      const s = performance.now()
+      await client.request(req)
+      maxMs = Math.max(maxMs, performance.now() - s)
+    }
+    return { rate: BURST_ROUND_TRIPS / ((performance.now() - t0) / 1000), maxMs }
+  } finally {
+    if (timer) clearInterval(timer)
+    inbox.clear()
+    client.close()
+    await sock.close()
+    await node.stop(0)
+  }
+}
+
+/** A result measured against a same-run baseline in the same unit. */
+function against(metric: string, value: number, baseline: { metric: string; value: number; unit: string }): BenchResult {
+  return { suite: name, metric, value, unit: baseline.unit, baseline, ratio: value / baseline.value }
+}
+
 export async function run(): Promise<BenchResult[]> {
   const rnd = seededRandom(910)
   const ids = benchIdentities(8)
@@ -115,9 +177,15 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nara-bench-'))
   let inproc = 0
   let ipc = 0
+  let idle = { rate: 0, maxMs: 0 }
+  let sliced = { rate: 0, maxMs: 0 }
+  let direct = { rate: 0, maxMs: 0 }
   try {
     inproc = await inprocRoundTrips()
     ipc = await ipcRoundTrips(dir)
+    idle = await roundTripsUnderBursts(dir, 'idle')
+    sliced = await roundTripsUnderBursts(dir, 'sliced')
+    direct = await roundTripsUnderBursts(dir, 'direct')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -145,6 +213,16 @@ export async function run(): Promise<BenchResult[]> {
       baseline: rtBaseline,
       ratio: ipc / inproc,
       goal: 'informational (IPC framing + syscalls vs in-process)'
+    },
+    { suite: name, metric: 'status round trips over IPC, plaza idle', value: idle.rate, unit: 'round trips/s' },
+    {
+      ...against('slowest status round trip under plaza bursts, sliced inbox', sliced.maxMs, { metric: 'slowest status round trip under plaza bursts, handled in one go', value: direct.maxMs, unit: 'ms' }),
+      goal: 'ratio < 1.0 (slicing keeps control requests moving during bursts)',
+      goalMet: sliced.maxMs < direct.maxMs
+    },
+    {
+      ...against('status round trips over IPC under plaza bursts, sliced inbox', sliced.rate, { metric: 'status round trips over IPC, plaza idle', value: idle.rate, unit: 'round trips/s' }),
+      goal: 'informational (share of idle responsiveness kept under bursts)'
     }
   ]
 }

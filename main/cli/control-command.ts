@@ -2,7 +2,7 @@
  * The shared front of `nara status|peers|join|leave`: each takes `[--json] [--name NAME]`,
  * sends one control request to the running node and prints failures the same way.
  */
-import type { ControlReply } from '../core/control'
+import type { ControlReply, ControlRequest } from '../core/control'
 import { controlRequest, takeNameOption } from './control-client'
 import type { CliIO } from './io'
 
@@ -20,7 +20,12 @@ export type ControlCommandOutcome =
   /** Already reported on stderr; `exit` is the command's exit code. */
   | { done: true; exit: number }
 
-export async function runControlCommand(cmd: ControlCommandName, argv: string[], io: CliIO, opts: { timeoutMs?: number } = {}): Promise<ControlCommandOutcome> {
+export async function runControlCommand(
+  cmd: ControlCommandName,
+  argv: string[],
+  io: CliIO,
+  opts: { timeoutMs?: number; request?: ControlRequest } = {}
+): Promise<ControlCommandOutcome> {
   const { name, rest } = takeNameOption(argv)
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`usage: nara ${cmd} [--json] [--name NAME]`)
@@ -36,7 +41,7 @@ export async function runControlCommand(cmd: ControlCommandName, argv: string[],
     io.err(`usage: nara ${cmd} [--json] [--name NAME]`)
     return { done: true, exit: 2 }
   }
-  const reply = await controlRequest({ cmd }, opts.timeoutMs === undefined ? { name, env: io.env } : { name, env: io.env, timeoutMs: opts.timeoutMs })
+  const reply = await controlRequest(opts.request ?? { cmd }, opts.timeoutMs === undefined ? { name, env: io.env } : { name, env: io.env, timeoutMs: opts.timeoutMs })
   if (!reply.ok) {
     io.err(`nara ${cmd}: ${reply.error}`)
     return { done: true, exit: 1 }

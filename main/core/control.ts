@@ -4,7 +4,8 @@
  * WebSocket and the NNG-compatible IPC socket. Pure types: shared with the renderer.
  *
  *   {"cmd":"status"}                → {"ok":true, ...StatusReply}
- *   {"cmd":"peers"}                 → {"ok":true, "peers":[NeighbourView...]}
+ *   {"cmd":"peers"[,"offset":n][,"limit":n]} → {"ok":true, "peers":[NeighbourView...], "total":n, "next":n|null}
+ *                                     (paged: one reply always fits a control frame; follow "next")
  *   {"cmd":"join"} / {"cmd":"leave"}→ {"ok":true, "state":NodeState}
  *   {"cmd":"health"}                → {"ok":true, "subsystem":..., "healthy":bool} (SURVEY)
  *   {"cmd":"settings.get"} / {"cmd":"settings.set","settings":{...}}  (desktop shell only)
@@ -15,7 +16,7 @@ import type { NeighbourView, NodeState, SelfView } from './views'
 
 export type ControlRequest =
   | { cmd: 'status' }
-  | { cmd: 'peers' }
+  | { cmd: 'peers'; offset?: number; limit?: number }
   | { cmd: 'join' }
   | { cmd: 'leave' }
   | { cmd: 'health' }

@@ -33,6 +33,8 @@ import { Sightings } from './presence/sightings'
 import { StartTimeVotes } from './presence/startTime'
 import { DropCounter } from './plaza/drops'
 import { PlazaTransport } from './plaza/transport'
+import { PlazaInbox } from './plaza/inbox'
+import { checkTimeNs } from './presence/trust'
 import { TOPIC, subscriptionsFor } from './plaza/topics'
 import { parseBrokerUrl } from './plaza/brokerUrl'
 import { startEmbeddedPlaza, type EmbeddedPlaza } from './plaza/embeddedBroker'
@@ -120,6 +122,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly startedAtMs: number
   private readonly lastPeerStatus = new Map<string, PeerStatus>()
   private readonly flags = new Map<string, number>()
+  /** Stored events that do not count for presence (trust-model.md): readable, relayed, never believed. */
+  private readonly hearsay = new Set<string>()
+  private readonly rejectedShown = new Set<string>()
+  /** Broker deliveries, handled in slices so bursts never starve the control socket. */
+  private readonly inbox: PlazaInbox
   private readonly keepAliveEveryMs: number
 
   private readonly core: PresenceCore
@@ -179,6 +186,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.lastBuzzDecayMs = this.startedAtMs
     this.tickDelayMs = this.config.timings.tickMs
     this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
+    this.inbox = new PlazaInbox((topic, payload) => this.onPlazaMessage(topic, payload), this.drops)
 
     this.core = this.buildCore()
     this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
@@ -235,8 +243,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
         return m?.ping ? (name, timeoutMs) => m.ping!(name, timeoutMs) : null
       },
       addEvent: (e, trust) => node.addEvent(e, trust),
-      addFilteredEvent: (e, trust) => (keepInMemory(e, node.identity.personality) ? node.addEvent(e, trust) : 'filtered'),
-      addOwnObservation: (e) => node.store(e, 'unsigned', true),
+      // Our own observations are unsigned (as Go's) yet ours: they count for presence.
+      addFilteredEvent: (e, trust) =>
+        keepInMemory(e, node.identity.personality) ? node.store(e, trust, false, trust === 'verified' || node.isOwnObservation(e)) : 'filtered',
+      addOwnObservation: (e) => node.store(e, 'unsigned', true, true),
+      rejectEvent: (e, trust, reason, detail) => node.rejectEvent(e, trust, reason, detail),
       peerStatus: (r) => node.peerStatus(r),
       opinionOf: (name) => node.opinions.opinionOf(name),
       emitPeer: (name) => node.emitPeer(name),
@@ -337,7 +348,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       will: () => this.hello.buildWill(),
       debug: (m) => this.log.debug(m)
     })
-    this.transport.on('message', (topic, payload) => this.onPlazaMessage(topic, payload))
+    this.transport.on('message', (topic, payload) => this.inbox.push(topic, payload))
     this.transport.on('connect', () => this.onPlazaConnect())
     this.transport.on('failed', (error) => this.emit('plaza', { kind: 'connect-failed', error }))
     this.transport.on('disconnect', (reason) => {
@@ -405,10 +416,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.transport = null
     }
     this.stopLoops()
+    this.inbox.clear()
     this.howdy.stop()
     this.cancelTimers()
     if (this.embedded) {
-      await this.embedded.close()
+      // Bounded like the rest of stop(): its sockets are destroyed, so this is quick; a stuck close must not hold the exit.
+      let bound: NodeJS.Timeout | undefined
+      await Promise.race([this.embedded.close(), new Promise<void>((r) => (bound = setTimeout(r, 500)))])
+      clearTimeout(bound)
       this.embedded = null
     }
     this.startPromise = null
@@ -418,6 +433,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   crash(): void {
     this.transport?.abort()
     this.transport = null
+    this.inbox.clear()
     this.stopLoops()
     this.papers.stop()
     this.howdy.stop()
@@ -492,22 +508,52 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
    */
   addEvent(e: SyncEvent, trust: Trust, via: Via = 'plaza'): AddOutcome {
     void via
-    return this.store(e, trust, false)
+    return this.store(e, trust, false, trust === 'verified')
   }
 
-  private store(e: SyncEvent, trust: Trust, dedupeContent: boolean): AddOutcome {
+  private isOwnObservation(e: SyncEvent): boolean {
+    return e.svc === 'observation' && e.observation.observer === this.identity.name
+  }
+
+  /** A refused statement: counted with its reason and shown (never stored) on the Timeline as rejected. */
+  rejectEvent(e: SyncEvent, trust: Trust, reason: string, detail = ''): void {
+    this.drops.count(reason, detail)
+    // Shown once per event: a statement refused again is only counted (views stay unique by id).
+    if (this.rejectedShown.has(e.id)) return
+    if (this.rejectedShown.size >= 1024) this.rejectedShown.delete(this.rejectedShown.values().next().value!)
+    this.rejectedShown.add(e.id)
+    this.emit('event', eventView(e, trust, reason))
+  }
+
+  /**
+   * `counts`: whether the event may shape presence (verified, or our own observation). Others
+   * are stored for reading and relaying, as the reference does, but the projection skips them.
+   * A badly signed event is refused outright: a forged statement is not ours to pass on.
+   */
+  private store(e: SyncEvent, trust: Trust, dedupeContent: boolean, counts: boolean): AddOutcome {
+    if (trust === 'bad-signature') {
+      this.rejectEvent(e, trust, 'event_bad_signature', `${e.svc} ${e.id} from ${e.emitter ?? '?'}`)
+      return 'rejected'
+    }
+    // Nothing dated ahead of our clock (beyond the skew window) is kept: it would pin a status for good.
+    if (checkTimeNs(e.ts, this.clock.nowMs(), 'event') === 'future') {
+      this.rejectEvent(e, trust, 'event_future_timestamp', `${e.svc} ${e.id} at ${e.ts}`)
+      return 'rejected'
+    }
     const res = this.ledger.addWithResult(e, { dedupeContent })
     if (res.outcome === 'rejected') {
       this.drops.count(`ledger_${res.reason}`, res.detail)
       return 'rejected'
     }
     if (res.outcome === 'duplicate') return 'duplicate'
+    if (!counts) this.hearsay.add(e.id)
     if (this.ledger.version !== this.ledgerVersion) {
       this.ledgerVersion = this.ledger.version
-      this.projection.replay(this.ledger.all())
+      for (const id of this.hearsay) if (!this.ledger.has(id)) this.hearsay.delete(id)
+      this.projection.replay(this.ledger.all().filter((x) => !this.hearsay.has(x.id)))
       this.opinions.replay(this.ledger.all())
     } else {
-      this.projection.apply(e)
+      if (counts) this.projection.apply(e)
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
@@ -647,6 +693,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     if (name === this.identity.name) return
     const r = this.neighbourhood.get(name)
     if (!r) return
+    // Known by name only (hearsay, a key learnt over the mesh): no status yet, so no MISSING before the first sighting.
+    if (!r.observation.online && !this.projection.stateOf(name)) return
     const view = this.neighbourView(r)
     this.lastPeerStatus.set(name, view.status)
     this.emit('peer', view)

@@ -8,7 +8,7 @@
  *   nara/local/neighbours/{name}      NeighbourView
  *   nara/local/newspapers/{name}      NewspaperView      (latest per nara)
  *   nara/local/zines/{peer}           ZineExchangeView   (every exchange; latest per peer via get)
- *   nara/local/events/{svc}           EventView          (every accepted ledger event)
+ *   nara/local/events/{svc}           EventView          (every accepted ledger event; refused statements once, flagged `rejected`)
  *   nara/local/stats                  StatsView
  *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
@@ -75,6 +75,8 @@ export interface NeighbourView {
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null
+  /** Another key claimed this bound name (trust-model.md): shown as a warning; absent when none did. */
+  keyWarning?: string
 }
 
 export interface NewspaperView {
@@ -114,6 +116,8 @@ export interface EventView {
   trust: Trust
   summary: string
   json: string
+  /** Set when the node refused this statement (trust-model.md): why. Refused events are never stored. */
+  rejected?: string
 }
 
 export interface StatsView {

@@ -3,6 +3,7 @@ import { determineIdentity, type Identity } from '../../main/core/protocol/ident
 import { sha256 } from '../../main/core/protocol/crypto'
 import { resolveConfig, type ConfigInput, type Timings } from '../../main/core/config'
 import { NaraNode, type NaraNodeOptions } from '../../main/core/node'
+import { systemClock, type Clock } from '../../main/core/clock'
 
 export const FAST_TIMINGS: Partial<Timings> = {
   heyThereJitterMs: 30,
@@ -33,5 +34,19 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
       if (Date.now() > deadline) throw e
       await new Promise((r) => setTimeout(r, stepMs))
     }
+  }
+}
+
+/**
+ * The system clock (real timers) moved so that "now" is `atMs`: for reference vectors signed
+ * months ago, which the node would otherwise rightly refuse as stale replays (trust.ts).
+ */
+export function clockAt(atMs: number): Clock {
+  const offsetMs = atMs - Date.now()
+  return {
+    nowMs: () => systemClock.nowMs() + offsetMs,
+    nowNs: () => systemClock.nowNs() + BigInt(offsetMs) * 1_000_000n,
+    setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms),
+    clearTimeout: (h) => systemClock.clearTimeout(h)
   }
 }

@@ -75,7 +75,7 @@ export async function authenticateRequest(
   if (!verifyMeshRequestSignature(meshRequestMessage(name, timestampMs, method, path), signature, key)) {
     return fail('auth_bad_signature', 'invalid signature')
   }
-  if (deps.replay && !deps.replay.checkAndRemember(name, timestampMs, sigText, now)) return fail('auth_replay', 'replayed request')
+  if (deps.replay && !deps.replay.checkAndRemember(name, timestampMs, signature, now)) return fail('auth_replay', 'replayed request')
   return { ok: true, sender: { name, timestampMs, signature: sigText } }
 }
 

@@ -30,6 +30,8 @@ export interface LearnedPeer {
 /** The node's view of other naras, as far as the mesh is concerned. */
 export interface MeshDirectory {
   publicKeyOf(name: string): Uint8Array | null
+  /** The key bound to the name by a verified statement (trust-model.md); null when unbound. */
+  boundKeyOf?(name: string): Uint8Array | null
   meshIPOf(name: string): string | null
   /** Names whose own observation is ONLINE and that have a mesh IP (gossip targets). */
   onlineMeshPeers(): string[]
@@ -39,7 +41,7 @@ export interface MeshDirectory {
    * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP; `direct`
    * marks the peer's own answer (mesh contact) without replacing anything.
    */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean }): void
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean; bind?: boolean }): void
   /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
   recordOnline(name: string, tSeconds: number): void
   /** A chau merged from a zine (presence.md §4.3). */

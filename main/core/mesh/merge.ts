@@ -47,10 +47,15 @@ function cachedVerify(e: SyncEvent, key: Uint8Array): boolean {
   return ok
 }
 
-/** The key an event's signature must verify with: embedded for hey-there, else the emitter's known key. */
+/**
+ * The key an event's signature must verify with (trust-model.md): the key bound to the emitter
+ * when there is one — a carried key cannot speak for a bound name — else the key a hey-there or
+ * chau carries, else the emitter's known (hearsay) key.
+ */
 export function eventTrust(e: SyncEvent, host: MeshHost): Trust {
   if (!isSigned(e)) return 'unsigned'
-  const key = e.svc === 'hey-there' ? (carriedPublicKeyBytes(e) ?? host.directory.publicKeyOf(e.emitter ?? '')) : host.directory.publicKeyOf(e.emitter ?? '')
+  const emitter = e.emitter ?? ''
+  const key = host.directory.boundKeyOf?.(emitter) ?? ((e.svc === 'hey-there' || e.svc === 'chau' ? carriedPublicKeyBytes(e) : null) ?? host.directory.publicKeyOf(emitter))
   if (!key) return 'unknown-key'
   return cachedVerify(e, key) ? 'verified' : 'bad-signature'
 }

@@ -1,7 +1,8 @@
 /**
  * Remembers (name, timestamp, signature) of accepted mesh requests for as long as their
  * timestamp could still pass the clock-tolerance check, so a captured request cannot be
- * played back. The reference has no such cache; it is our addition.
+ * played back. Keyed on the signature's decoded bytes, never its text: a second spelling of
+ * the same signature is the same request. The reference has no such cache; it is our addition.
  */
 export class ReplayCache {
   private readonly seen = new Map<string, number>()
@@ -13,9 +14,9 @@ export class ReplayCache {
   ) {}
 
   /** Records the request; false when it was already seen (a replay). */
-  checkAndRemember(name: string, timestampMs: number, signature: string, nowMs: number): boolean {
+  checkAndRemember(name: string, timestampMs: number, signature: Uint8Array, nowMs: number): boolean {
     this.evict(nowMs)
-    const key = `${name}\u0000${timestampMs}\u0000${signature}`
+    const key = `${name}\u0000${timestampMs}\u0000${Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength).toString('hex')}`
     if (this.seen.has(key)) return false
     if (this.seen.size >= this.maxEntries) {
       // Under a flood, forget the oldest entries rather than grow without bound.

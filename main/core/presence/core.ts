@@ -58,6 +58,8 @@ export interface PresenceCore {
   addEvent(e: SyncEvent, trust: Trust): AddOutcome
   /** Go's filtered insert (`AddEventFiltered` + `socialEventIsMeaningful`): the personality may decline. */
   addFilteredEvent(e: SyncEvent, trust: Trust): AddOutcome | 'filtered'
+  /** A statement refused by the trust model: counted under `reason` and shown (never stored) as rejected. */
+  rejectEvent(e: SyncEvent, trust: Trust, reason: string, detail?: string): void
   /** Content-deduplicated insert for our own first-seen/restart observations (`AddEventWithDedup`). */
   addOwnObservation(e: SyncEvent): AddOutcome
   peerStatus(r: NeighbourRecord): PeerStatus

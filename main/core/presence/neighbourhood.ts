@@ -7,6 +7,7 @@ import type { NaraObservation, NaraStatus } from '../protocol/types'
 import { parsePublicKey } from '../protocol/crypto'
 import type { Opinion } from './projection'
 import type { Trust } from '../views'
+import { AdmissionLimiter, SKEW, rememberClaimant } from './trust'
 
 export interface NeighbourRecord {
   name: string
@@ -31,6 +32,15 @@ export interface NeighbourRecord {
   runSinceSec: number
   viaPlaza: boolean
   viaMesh: boolean
+  /**
+   * True once a statement signed with `publicKey` verified (trust.ts): from then on no other
+   * key replaces it, and the record is kept ahead of unbound names when the table is full.
+   */
+  keyBound: boolean
+  /** Other keys that claimed this name after it was bound (newest last, bounded). */
+  claimants: string[]
+  /** When we saw it go (verified chau or will, ms): only later evidence brings it back. */
+  goneAtMs: number
 }
 
 export interface IdentityHint {
@@ -46,10 +56,22 @@ export interface IdentityHint {
  */
 export const MAX_NEIGHBOURS = 4096
 
+/**
+ * A bound peer known at least this long is "established": when room must be made among bound
+ * names, the newest bound names go before it (a flood binds each invented name to the
+ * flooder's own key, so binding alone cannot be what protects a peer).
+ */
+export const ESTABLISHED_AFTER_MS = 60_000
+
 export class Neighbourhood {
   private readonly records = new Map<string, NeighbourRecord>()
-  /** Names in recency order (every `ensure` moves one to the end); `records` keeps first-seen order. */
+  /**
+   * Names in recency order (every `ensure` moves one to the end); `records` keeps first-seen
+   * order. Unbound names and names bound to a verified key are kept apart, so room is made
+   * among the unbound first: a flood of invented names cannot push out the peers we know.
+   */
   private readonly recency = new Set<string>()
+  private readonly boundRecency = new Set<string>()
   private readonly keyCache = new Map<string, { b64: string; key: Buffer | null }>()
   private readonly idIndex = new Map<string, string>()
   private readonly evictListeners: Array<(name: string) => void> = []
@@ -57,6 +79,8 @@ export class Neighbourhood {
   evictions = 0
   /** Claims of an ID already bound to another live name (refused). */
   idConflicts = 0
+  /** Attempts to replace a bound key (refused; the claimant is remembered on the record). */
+  keyConflicts = 0
 
   constructor(
     private readonly selfName: string,
@@ -90,38 +114,78 @@ export class Neighbourhood {
 
   ensure(name: string, nowMs: number): NeighbourRecord {
     let r = this.records.get(name)
-    this.recency.delete(name)
-    this.recency.add(name)
+    const order = r?.keyBound ? this.boundRecency : this.recency
+    order.delete(name)
+    order.add(name)
     if (!r) {
-      this.makeRoom()
+      this.makeRoom(nowMs)
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
-        viaPlaza: false, viaMesh: false
+        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0
       }
       this.records.set(name, r)
     }
     return r
   }
 
-  private makeRoom(): void {
+  /** New names once the table is half full (plaza and mesh alike). */
+  readonly admission = new AdmissionLimiter()
+
+  /** May `name` take a slot? Known names always; new ones at a limited rate once the table is half full. */
+  admits(name: string, nowMs: number): boolean {
+    if (this.records.has(name) || this.records.size * 2 < Math.max(1, this.maxRecords)) return true
+    return this.admission.tryAdmit(nowMs)
+  }
+
+  private makeRoom(nowMs: number): void {
     while (this.records.size >= Math.max(1, this.maxRecords)) {
-      let victim: string | undefined
-      for (const name of this.recency) {
-        if (name !== this.selfName && this.records.has(name)) {
-          victim = name
-          break
-        }
-      }
+      const victim =
+        this.oldestIn(this.recency) ??
+        this.oldestIn(this.boundRecency, (r) => nowMs - r.firstSeenMs < ESTABLISHED_AFTER_MS) ??
+        this.oldestIn(this.boundRecency)
       if (victim === undefined) return
       this.forget(victim)
     }
+  }
+
+  private oldestIn(order: Set<string>, pick: (r: NeighbourRecord) => boolean = () => true): string | undefined {
+    for (const name of order) {
+      const r = this.records.get(name)
+      if (name !== this.selfName && r && pick(r)) return name
+    }
+    return undefined
+  }
+
+  /**
+   * The statement signed by `keyB64` verified (trust.ts decided it may bind): binds the name
+   * when it is unbound. A different key for a bound name is refused and remembered as a claimant.
+   */
+  bindKey(name: string, keyB64: string, nowMs: number): 'bound' | 'same' | 'conflict' {
+    const r = this.ensure(name, nowMs)
+    if (r.keyBound) {
+      if (r.publicKey === keyB64) return 'same'
+      this.noteClaimant(r, keyB64)
+      return 'conflict'
+    }
+    r.publicKey = keyB64
+    r.keyBound = true
+    this.recency.delete(name)
+    this.boundRecency.add(name)
+    return 'bound'
+  }
+
+  /** A statement carrying another key for a bound name: counted and kept for the warning. */
+  noteClaimant(r: NeighbourRecord, keyB64: string): void {
+    this.keyConflicts++
+    r.claimants = rememberClaimant(r.claimants, keyB64)
   }
 
   private forget(name: string): void {
     const r = this.records.get(name)
     this.records.delete(name)
     this.recency.delete(name)
+    this.boundRecency.delete(name)
     this.keyCache.delete(name)
     if (r?.id && this.idIndex.get(r.id) === name) this.idIndex.delete(r.id)
     this.evictions++
@@ -149,7 +213,9 @@ export class Neighbourhood {
     const r = this.ensure(name, nowMs)
     const take = (cur: string, next: string | undefined): string =>
       next ? (mode === 'overwrite' || cur === '' ? next : cur) : cur
-    r.publicKey = take(r.publicKey, hint.publicKey)
+    // Hearsay (howdy neighbours, zines, pings) may suggest a key for an unbound name only.
+    if (r.keyBound && hint.publicKey && hint.publicKey !== r.publicKey) this.noteClaimant(r, hint.publicKey)
+    else if (!r.keyBound) r.publicKey = take(r.publicKey, hint.publicKey)
     const mesh = take(r.meshIP, hint.meshIP)
     if (mesh !== r.meshIP) {
       r.meshIP = mesh
@@ -188,7 +254,8 @@ export class Neighbourhood {
     r.status = merged
     r.meshIP = merged.MeshIP
     r.meshEnabled = merged.MeshEnabled
-    if (merged.PublicKey) r.publicKey = merged.PublicKey
+    if (merged.PublicKey && !r.keyBound) r.publicKey = merged.PublicKey
+    if (r.keyBound) merged.PublicKey = r.publicKey
     this.setId(r, merged.ID)
     return r
   }
@@ -222,13 +289,23 @@ export class Neighbourhood {
     tSec: number,
     nowMs: number,
     booting: boolean,
-    opinion?: () => Opinion
+    opinion?: () => Opinion,
+    /** The evidence's own time in ms when known more finely than `tSec` (event ts). */
+    evidenceMs?: number
   ): { firstSeen: boolean; restart: boolean } | null {
     const nowSec = Math.floor(nowMs / 1000)
     const t = tSec > 0 ? tSec : nowSec
-    const recent = nowSec - t < 300
+    const recent = nowSec - t < 300 && (t - nowSec) * 1000 <= SKEW.event.futureMs
     if (name === this.selfName) return null
-    if (!this.records.has(name) && !recent && !booting) return null
+    // Stale evidence (a backfilled or relayed event) manufactures no sighting, first-seen or restart.
+    if (!recent && !booting) return null
+    const known = this.records.get(name)
+    // A peer we saw go comes back only on evidence that postdates its going (or its last sign of life).
+    if (known && known.observation.online && known.observation.online !== 'ONLINE') {
+      const fresh =
+        known.observation.online === 'OFFLINE' ? (evidenceMs ?? t * 1000) > known.goneAtMs : t > (known.observation.last_seen ?? 0)
+      if (!fresh) return null
+    }
     const r = this.ensure(name, nowMs)
     const o = r.observation
     const firstSeen = !o.online && !booting
@@ -251,7 +328,7 @@ export class Neighbourhood {
       if (!r.firstSightingSec) r.firstSightingSec = t
       if (!r.runSinceSec || restart) r.runSinceSec = t
     }
-    o.last_seen = t
+    o.last_seen = Math.max(o.last_seen ?? 0, t)
     r.lastSeenMs = Math.max(r.lastSeenMs, t * 1000)
     return { firstSeen, restart }
   }
@@ -268,16 +345,21 @@ export class Neighbourhood {
     return true
   }
 
-  markOffline(name: string, nowMs: number): NeighbourRecord {
+  /** `goneAtMs`: when the peer went (its chau's time); evidence up to then cannot bring it back. */
+  markOffline(name: string, nowMs: number, goneAtMs = nowMs): NeighbourRecord {
     const r = this.ensure(name, nowMs)
     r.observation.online = 'OFFLINE'
     r.observation.last_seen = Math.floor(nowMs / 1000)
+    r.goneAtMs = Math.max(r.goneAtMs, goneAtMs)
     return r
   }
 
   /** Merge a howdy sender's observation of a neighbour into ours (presence.md §3.4). */
   mergeObservation(name: string, theirs: NaraObservation, nowMs: number): void {
     const o = this.ensure(name, nowMs).observation
+    // Hearsay never dates a peer ahead of our clock (trust.ts skew window for howdys).
+    const limit = Math.floor((nowMs + SKEW.howdy.futureMs) / 1000)
+    if ([theirs.last_seen, theirs.start_time, theirs.last_restart].some((t) => (t ?? 0) > limit)) return
     if (!o.start_time && theirs.start_time) o.start_time = theirs.start_time
     if ((theirs.last_seen ?? 0) > (o.last_seen ?? 0)) o.last_seen = theirs.last_seen
     if ((theirs.restarts ?? 0) > (o.restarts ?? 0)) o.restarts = theirs.restarts

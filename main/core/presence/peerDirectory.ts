@@ -18,6 +18,10 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     return this.core.neighbourhood.keyOf(name)
   }
 
+  boundKeyOf(name: string): Uint8Array | null {
+    return this.core.neighbourhood.get(name)?.keyBound ? this.core.neighbourhood.keyOf(name) : null
+  }
+
   meshIPOf(name: string): string | null {
     return this.core.neighbourhood.get(name)?.meshIP || null
   }
@@ -43,9 +47,11 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
    * Only the peer's own answer (`overwrite` or `direct`) counts as mesh contact: a hey-there
    * relayed inside someone else's zine says nothing about how we reach this peer.
    */
-  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean }): void {
+  learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean; bind?: boolean }): void {
     const c = this.core
     if (peer.name === c.identity.name || peer.name === '') return
+    if (!c.neighbourhood.admits(peer.name, c.clock.nowMs())) return c.drops.count('mesh_admission_limited', peer.name)
+    if (opts?.bind && peer.publicKey) c.neighbourhood.bindKey(peer.name, peer.publicKey, c.clock.nowMs())
     const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
     if (opts?.overwrite || opts?.direct) r.viaMesh = true
     c.emitPeer(peer.name)
@@ -53,11 +59,12 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
 
   recordOnline(name: string, tSeconds: number): void {
     if (name === this.core.identity.name) return
+    if (!this.core.neighbourhood.admits(name, this.core.clock.nowMs())) return this.core.drops.count('mesh_admission_limited', name)
     this.sighted(name, tSeconds)
   }
 
-  markOffline(name: string): void {
-    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs())
+  markOffline(name: string, goneAtMs?: number): void {
+    this.core.neighbourhood.markOffline(name, this.core.clock.nowMs(), goneAtMs)
     this.core.emitPeer(name)
   }
 }

@@ -8,6 +8,7 @@ import type { SyncEvent } from '../protocol/types'
 import type { EventView, NeighbourView, PeerStatus, Trust } from '../views'
 import type { NeighbourRecord } from './neighbourhood'
 import { missingThresholdSeconds, type OnlineProjection } from './projection'
+import { claimantWarning } from './trust'
 
 const NS_PER_S = 1_000_000_000n
 
@@ -67,12 +68,15 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaPlaza ? 'plaza' : r.viaMesh ? 'mesh' : 'relayed',
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
-    coordinates: s?.coordinates ? { ...s.coordinates } : null
+    coordinates: s?.coordinates ? { ...s.coordinates } : null,
+    ...(r.claimants.length ? { keyWarning: claimantWarning(r.claimants)! } : {})
   }
 }
 
-export function eventView(e: SyncEvent, trust: Trust): EventView {
-  return { id: e.id, ts: e.ts.toString(), svc: e.svc, emitter: e.emitter ?? '', trust, summary: summarizeEvent(e), json: encodeEvent(e) }
+export function eventView(e: SyncEvent, trust: Trust, rejected?: string): EventView {
+  const v: EventView = { id: e.id, ts: e.ts.toString(), svc: e.svc, emitter: e.emitter ?? '', trust, summary: summarizeEvent(e), json: encodeEvent(e) }
+  if (rejected) v.rejected = rejected
+  return v
 }
 
 export function summarizeEvent(e: SyncEvent): string {

@@ -18,6 +18,8 @@ import { HOWDY_MAX_NEIGHBOURS, selectNeighborsForHowdy, type HowdyCoordinator } 
 import type { NewspaperService } from './newspaperService'
 import type { Sightings } from './sightings'
 import type { StartTimeVotes } from './startTime'
+import { SeenSignatures, checkTimeNs, checkTimeSec, judgeClaim, type SignatureCheck, type TrustDecision } from './trust'
+import type { NaraObservation } from '../protocol/types'
 
 export interface CheckpointActivity {
   kind: 'propose' | 'vote'
@@ -40,13 +42,89 @@ const CHECKPOINT_ACTIVITY_KEPT = 100
 export class PlazaHandlers {
   readonly newspaperViews = new Map<string, NewspaperView>()
   readonly checkpointActivity: CheckpointActivity[] = []
+  /** Newspapers and howdys carry no time: the same signed bytes again are a replay. */
+  private readonly seenPapers = new SeenSignatures()
+  private readonly seenHowdys = new SeenSignatures()
 
   constructor(
     private readonly core: PresenceCore,
     private readonly deps: PlazaHandlerDeps
   ) {
     // One newspaper view per known peer: a forgotten peer's paper goes with it.
-    core.neighbourhood.onEvict((name) => this.newspaperViews.delete(name))
+    core.neighbourhood.onEvict((name) => {
+      this.newspaperViews.delete(name)
+      this.seenPapers.forget(name)
+      this.seenHowdys.forget(name)
+    })
+  }
+
+  /** trust.ts's rule for a statement about `name` carrying `claimedKey`; `verify` checks the signature with a key. */
+  private judge(name: string, claimedKey: string, signed: boolean, verify: (key: Buffer) => boolean): TrustDecision | 'bad_public_key' {
+    const r = this.core.neighbourhood.get(name)
+    const boundKey = r?.keyBound ? r.publicKey : ''
+    let signature: SignatureCheck = 'absent'
+    if (signed) {
+      const keyText = claimedKey || boundKey
+      const key = keyText ? parsePublicKey(keyText) : null
+      if (claimedKey && !key) return 'bad_public_key'
+      // A conflicting key is judged before any signature work: it cannot speak for the name either way.
+      signature = !key ? 'no-key' : boundKey && claimedKey && claimedKey !== boundKey ? 'invalid' : verify(key) ? 'valid' : 'invalid'
+    }
+    return judgeClaim({ boundKey, claimedKey, signature })
+  }
+
+  /**
+   * A hey_there or chau about `from`: its time, then the trust rule. Returns the verified
+   * decision, or null when the event was refused (counted, shown) or only read: an unverifiable
+   * statement about an unbound name is stored as Go sends it, but binds nothing and is no presence.
+   */
+  private judgeEvent(kind: string, window: 'event' | 'chau', e: SyncEvent, from: string, claimedKey: string): { bind: string | null } | null {
+    if (!this.timely(window, e, kind)) return null
+    const d = this.judge(from, claimedKey, isSigned(e), (key) => eventSignatureVerdict(e, key).valid)
+    if (d === 'bad_public_key' || !d.accept) {
+      this.refuse(kind, from, d, e)
+      return null
+    }
+    if (!d.verified) {
+      this.core.addEvent(e, d.trust)
+      return null
+    }
+    return d
+  }
+
+  /** A refused statement: counted with its reason, a claimant remembered, and shown as rejected. */
+  private refuse(kind: string, name: string, d: TrustDecision | 'bad_public_key', e: SyncEvent | null): void {
+    const c = this.core
+    const reason = d === 'bad_public_key' ? 'bad_public_key' : d.accept ? 'refused' : d.reason
+    if (d !== 'bad_public_key' && !d.accept && d.claimant) {
+      const r = c.neighbourhood.get(name)
+      if (r) c.neighbourhood.noteClaimant(r, d.claimant)
+      c.emitPeer(name)
+    }
+    if (e) c.rejectEvent(e, reason === 'bad_signature' ? 'bad-signature' : 'unsigned', `${kind}_${reason}`, name)
+    else c.drops.count(`${kind}_${reason}`, name)
+  }
+
+  /** A name we do not know yet takes a table slot: rate-limited once the table fills (floods of invented names). */
+  private admits(name: string, kind: string): boolean {
+    const c = this.core
+    if (c.neighbourhood.admits(name, c.clock.nowMs())) return true
+    c.drops.count(`${kind}_admission_limited`, name)
+    return false
+  }
+
+  /** A network timestamp checked against our clock (trust.ts windows); false when refused (counted). */
+  private timely(kind: 'event' | 'chau', e: SyncEvent, what: string): boolean {
+    const v = checkTimeNs(e.ts, this.core.clock.nowMs(), kind)
+    if (v === 'ok') return true
+    this.core.rejectEvent(e, 'unsigned', `${what}_${v === 'future' ? 'future_timestamp' : v === 'stale' ? 'stale_timestamp' : 'bad_timestamp'}`, String(e.ts))
+    return false
+  }
+
+  /** No observation in a status or howdy may date anyone ahead of our clock. */
+  private observationsTimely(observations: ReadonlyArray<NaraObservation | undefined>): boolean {
+    const now = this.core.clock.nowMs()
+    return observations.every((o) => !o || [o.last_seen, o.start_time, o.last_restart].every((t) => checkTimeSec(t, now, 'howdy') === 'ok'))
   }
 
   dispatch(topic: string, payload: Buffer): void {
@@ -105,28 +183,17 @@ export class PlazaHandlers {
       if (this.deps.heyThere.isOwnEcho(e.id)) c.plazaSignal({ kind: 'hey-there-echoed' })
       return
     }
-    let trust: Trust = 'unsigned'
-    if (isSigned(e) && p.PublicKey) {
-      const key = parsePublicKey(p.PublicKey)
-      if (!key) return c.drops.count('hey_there_bad_public_key', p.From)
-      const v = eventSignatureVerdict(e, key)
-      if (!v.valid) return c.drops.count('hey_there_bad_signature', `${p.From}: ${v.reason}`)
-      trust = 'verified'
-    } else if (isSigned(e)) {
-      trust = 'unknown-key'
-    }
+    const d = this.judgeEvent('hey_there', 'event', e, p.From, p.PublicKey)
+    if (!d) return
+    if (!this.admits(p.From, 'hey_there')) return
     const now = c.clock.nowMs()
-    this.deps.sightings.seen(p.From, Number(e.ts / 1_000_000_000n))
-    const r = c.neighbourhood.get(p.From)
-    if (r) {
-      // Go overwrites the key (a change is only logged); we only take an unauthenticated key when we have none.
-      if (trust === 'verified' || !r.publicKey) {
-        c.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, meshIP: p.MeshIP, id: p.ID }, now, 'overwrite')
-      }
-      r.viaPlaza = true
-      if (!r.trustFromNewspaper) r.trust = trust
-    }
-    c.addEvent(e, trust)
+    if (d.bind) c.neighbourhood.bindKey(p.From, d.bind, now)
+    // Go overwrites the key (a change is only logged); a bound key stays (trust.ts).
+    const r = c.neighbourhood.importIdentity(p.From, { meshIP: p.MeshIP, id: p.ID }, now, 'overwrite')
+    r.viaPlaza = true
+    if (!r.trustFromNewspaper) r.trust = 'verified'
+    if (c.addEvent(e, 'verified') === 'duplicate') return c.drops.count('hey_there_replay', p.From)
+    this.deps.sightings.seen(p.From, Number(e.ts / 1_000_000_000n), Number(e.ts / 1_000_000n))
     c.buzz.bump(1)
     if (!c.config.readOnly) this.deps.howdy.onHeyThere(p.From)
     c.emitPeer(p.From)
@@ -140,29 +207,21 @@ export class PlazaHandlers {
     const p = e.chau
     if (!p.From) return c.drops.count('chau_no_from')
     if (p.From === c.identity.name) return
-    let trust: Trust = 'unsigned'
-    if (isSigned(e)) {
-      let key: Buffer | null
-      if (p.PublicKey) {
-        key = parsePublicKey(p.PublicKey)
-        if (!key) return c.drops.count('chau_bad_public_key', p.From)
-      } else {
-        key = c.neighbourhood.keyOf(p.From)
-      }
-      if (key) {
-        const v = eventSignatureVerdict(e, key)
-        if (!v.valid) return c.drops.count('chau_bad_signature', `${p.From}: ${v.reason}`)
-        trust = 'verified'
-      } else {
-        trust = 'unknown-key'
-      }
-    }
+    const d = this.judgeEvent('chau', 'chau', e, p.From, p.PublicKey)
+    if (!d || !this.admits(p.From, 'chau')) return
     const now = c.clock.nowMs()
     const known = c.neighbourhood.get(p.From)
+    // Older than what we already hold about it (a replayed or late will): stored, but nobody leaves.
+    const latest = c.projection.lastEventTs(p.From)
+    if (latest !== undefined && latest >= e.ts) {
+      c.addEvent(e, 'verified')
+      return c.drops.count('chau_stale', p.From)
+    }
     const wasOnline = known ? c.peerStatus(known) === 'ONLINE' : false
-    if (known && trust === 'verified') c.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, id: p.ID }, now, 'overwrite')
-    c.addEvent(e, trust)
-    c.neighbourhood.markOffline(p.From, now)
+    if (d.bind) c.neighbourhood.bindKey(p.From, d.bind, now)
+    if (known) c.neighbourhood.importIdentity(p.From, { id: p.ID }, now, 'overwrite')
+    if (c.addEvent(e, 'verified') === 'duplicate') return c.drops.count('chau_replay', p.From)
+    c.neighbourhood.markOffline(p.From, now, Number(e.ts / 1_000_000n))
     c.buzz.bump(2)
     if (wasOnline && !c.isBooting() && !c.config.readOnly) {
       const me = c.identity.name
@@ -180,9 +239,18 @@ export class PlazaHandlers {
     if (!h.From || h.From === c.identity.name) return
     // Coordination counts every howdy, before its signature is checked (as Go).
     this.deps.howdy.onHowdySeen(h.To, h.From, (h.Neighbors ?? []).map((n) => n.Name))
-    const v = verifyHowdy(h)
-    if (!v.valid) return c.drops.count('howdy_bad_signature', `${h.From}: ${v.reason}`)
+    const observations = [h.You, ...Object.values(h.Me.Observations ?? {}), ...(h.Neighbors ?? []).map((n) => n.Observation)]
+    if (!this.observationsTimely(observations)) return c.drops.count('howdy_future_timestamp', h.From)
+    const j = this.judge(h.From, h.Me.PublicKey, !!h.Signature, (key) => verifyHowdy(h, key).valid)
+    if (j === 'bad_public_key' || !j.accept) return this.refuse('howdy', h.From, j, null)
+    if (!j.verified) return c.drops.count('howdy_unverified', h.From)
+    if (!this.seenHowdys.remember(h.From, h.Signature)) return c.drops.count('howdy_replay', h.From)
+    // Its observations date a howdy: all of them long past means an old howdy played back.
+    const dated = Object.values(h.Me.Observations ?? {}).map((o) => o.last_seen ?? 0)
+    if (dated.length > 0 && checkTimeSec(Math.max(...dated), c.clock.nowMs(), 'event') === 'stale') return c.drops.count('howdy_stale', h.From)
+    if (!this.admits(h.From, 'howdy')) return
     const now = c.clock.nowMs()
+    if (j.bind) c.neighbourhood.bindKey(h.From, j.bind, now)
     const r = c.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now)
     this.deps.sightings.seen(h.From, 0)
     r.viaPlaza = true
@@ -230,31 +298,37 @@ export class PlazaHandlers {
     const d = decodeNewspaper(payload, { maxBytes: c.config.maxPayloadBytes })
     if (!d.ok) return c.drops.count(`newspaper_${d.error.code}`, `${name}: ${d.error.reason}`)
     const paper = d.value
-    if (paper.status.PublicKey && !isPublicKeyText(paper.status.PublicKey)) return c.drops.count('newspaper_bad_public_key', name)
     if (paper.from && paper.from !== name) c.flag('newspaper_from_mismatch')
+    if (!this.observationsTimely(Object.values(paper.status.Observations ?? {}))) return c.drops.count('newspaper_future_timestamp', name)
     const known = c.neighbourhood.get(name)
-    const verdict = verifyNewspaper(paper, c.neighbourhood.keyOf(name))
-    const trust: Trust = verdict.valid ? 'verified' : verdict.reason === 'unsigned' ? 'unsigned' : verdict.reason === 'no public key' ? 'unknown-key' : 'bad-signature'
-    if (!verdict.valid) c.flag(`newspaper_${trust}`)
+    const decision = this.judge(name, paper.status.PublicKey, !!paper.signature, (key) => verifyNewspaper({ ...paper, status: { ...paper.status, PublicKey: '' } }, key).valid)
+    if (decision === 'bad_public_key' || !decision.accept) return this.refuse('newspaper', name, decision, null)
+    const trust: Trust = decision.verified ? 'verified' : decision.trust
     const now = c.clock.nowMs()
-    const keep = known && trust !== 'verified' && known.publicKey ? { key: known.publicKey, id: known.id } : null
-    const r = c.neighbourhood.mergeStatus(name, paper.status, now)
-    if (keep) {
-      // Our policy: an unverified newspaper never rebinds a name to a different key.
-      r.publicKey = keep.key
-      // Through the neighbourhood, so its ID index follows (the paper's ID must not stay bound to this name).
-      if (keep.id) c.neighbourhood.importIdentity(name, { id: keep.id }, now, 'overwrite')
+    if (decision.verified) {
+      if (!this.seenPapers.remember(name, paper.signature)) return c.drops.count('newspaper_replay', name)
+      if (!this.admits(name, 'newspaper')) return
+      if (decision.bind) c.neighbourhood.bindKey(name, decision.bind, now)
+      const wasOnline = c.neighbourhood.get(name)?.observation.online === 'ONLINE'
+      const r = c.neighbourhood.mergeStatus(name, paper.status, now)
+      r.trust = trust
+      r.trustFromNewspaper = true
+      r.viaPlaza = true
+      // A paper carries no date, so it only keeps a peer alive that timed evidence (a hey_there,
+      // a howdy, a verified event) showed alive: an old paper replayed cannot raise anyone.
+      if (wasOnline) this.deps.sightings.seen(name, 0)
+      else c.flag('newspaper_without_timed_evidence')
+    } else {
+      // Shown as received (Go merges it); an unverifiable paper about an unbound name changes no peer.
+      c.flag(`newspaper_${trust}`)
     }
-    r.trust = trust
-    r.trustFromNewspaper = true
-    r.viaPlaza = true
-    this.deps.sightings.seen(name, 0)
     if (!known && c.chattiness() > 0) this.deps.heyThere.send() // "whodis"
     const statusObj = JSON.parse(paper.statusRaw.toString('utf8')) as Record<string, unknown>
     const prevView = this.newspaperViews.get(name)
     const changed = prevView ? Object.keys(statusObj).filter((k) => !sameJson(statusObj[k], prevView.status[k])) : Object.keys(statusObj)
     const view: NewspaperView = { from: name, receivedAtMs: now, trust, changed, status: statusObj }
-    this.newspaperViews.set(name, view)
+    // Kept per known peer only: papers about names we hold no record of cannot grow this map.
+    if (c.neighbourhood.get(name)) this.newspaperViews.set(name, view)
     this.deps.emitNewspaper(view)
     c.emitPeer(name)
   }
@@ -265,6 +339,7 @@ export class PlazaHandlers {
     const e = this.decodeSyncEvent(payload, 'social', 'social')
     if (!e) return
     if (e.social.actor === c.identity.name) return
+    if (!this.timely('event', e, 'social')) return
     let trust: Trust = 'unsigned'
     if (isSigned(e)) {
       const key = c.neighbourhood.keyOf(e.emitter ?? '')

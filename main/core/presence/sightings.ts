@@ -18,15 +18,18 @@ export class Sightings {
     return { name, id: this.core.neighbourhood.get(name)?.id ?? '' }
   }
 
-  /** `tSec` = evidence time in seconds (0 → now). */
-  seen(name: string, tSec = 0): void {
+  /** `tSec` = evidence time in seconds (0 → now); `evidenceMs` the same, finer, when known. */
+  seen(name: string, tSec = 0, evidenceMs?: number): void {
     const c = this.core
     const booting = c.isBooting()
     const nowMs = c.clock.nowMs()
-    const r = c.neighbourhood.recordSeen(name, tSec, nowMs, booting, () => c.opinionOf(name))
+    const r = c.neighbourhood.recordSeen(name, tSec, nowMs, booting, () => c.opinionOf(name), evidenceMs)
     if (!r || name === c.identity.name || booting) return
     const t = tSec > 0 ? tSec : Math.floor(nowMs / 1000)
-    if (r.firstSeen) c.addOwnObservation(firstSeenEvent(this.party(c.identity.name), this.party(name), t, c.clock.nowNs()))
+    // Dated by its evidence, never later: a first sighting made from a relayed event must not
+    // make the peer look alive for longer than that event does (it may be minutes old).
+    const stamp = evidenceMs !== undefined ? BigInt(Math.trunc(evidenceMs)) * 1_000_000n : tSec > 0 ? BigInt(tSec) * 1_000_000_000n : c.clock.nowNs()
+    if (r.firstSeen) c.addOwnObservation(firstSeenEvent(this.party(c.identity.name), this.party(name), t, stamp))
     if (r.restart) {
       const o = c.neighbourhood.get(name)?.observation
       this.reportRestartLater(name, o?.start_time ?? 0, o?.restarts ?? 0)

@@ -8,7 +8,7 @@
  * (`catchDecode`) and returns a Result, so nothing escapes to callers.
  */
 import { err, ok, type DecodeErrorCode, type Result } from '../result'
-import { parseJsonLossless, type ParseJsonOptions } from './jsonLossless'
+import { FloatLiteral, parseJsonLossless, type ParseJsonOptions } from './jsonLossless'
 
 export class DecodeFailure extends Error {
   constructor(
@@ -35,7 +35,7 @@ export function catchDecode<T>(fn: () => T): Result<T> {
 /** Parse text (or bytes) losslessly, or pass an already-parsed value through. */
 export function parseOrValue(input: unknown, options?: ParseJsonOptions): unknown {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input
-  const parsed = parseJsonLossless(input, options)
+  const parsed = parseJsonLossless(input, { ...options, markIntegralFloats: true })
   if (!parsed.ok) throw new DecodeFailure(parsed.error.code, parsed.error.reason)
   return parsed.value
 }
@@ -128,8 +128,9 @@ export function bool(v: unknown, path: string): boolean {
  */
 export function int(v: unknown, path: string, opts: { unsigned?: boolean } = {}): number {
   if (v === undefined || v === null) return 0
+  if (v instanceof FloatLiteral) return fail('wrong_type', `${path} is a float literal, not an integer`)
   if (typeof v === 'number') {
-    if (!Number.isInteger(v)) return wrong(path, 'an integer', v)
+    if (!Number.isSafeInteger(v)) return wrong(path, 'an integer', v)
     if (opts.unsigned && v < 0) return fail('wrong_type', `${path} must not be negative`)
     return v
   }
@@ -152,12 +153,15 @@ export function int64(v: unknown, path: string): bigint {
     if (v < INT64_MIN || v > INT64_MAX) return fail('wrong_type', `${path} overflows int64`)
     return v
   }
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
+  if (v instanceof FloatLiteral) return fail('wrong_type', `${path} is a float literal, not an integer`)
+  // Plain numbers from the lossless parser are safe integers (larger ones arrive as bigint).
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
   return wrong(path, 'an integer', v)
 }
 
 export function float(v: unknown, path: string): number {
   if (typeof v === 'number') return v
+  if (v instanceof FloatLiteral) return v.value
   if (typeof v === 'bigint') return Number(v)
   if (v === undefined || v === null) return 0
   return wrong(path, 'a number', v)

@@ -133,10 +133,16 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array | strin
 
 const BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/** Strict standard Base64 with padding (Go's StdEncoding); null when not valid. */
+/**
+ * Strict, canonical standard Base64 with padding; null when not valid. Canonical means the
+ * unused bits before the padding are zero (`…Bg==`, never `…Bh==`): otherwise one signature has
+ * several spellings, and anything keyed on the text (a replay cache) could be walked around.
+ * Go's StdEncoding accepts the other spellings; its encoder never produces them.
+ */
 export function decodeBase64Strict(text: string): Buffer | null {
   if (!BASE64_STD.test(text)) return null
-  return Buffer.from(text, 'base64')
+  const raw = Buffer.from(text, 'base64')
+  return raw.toString('base64') === text ? raw : null
 }
 
 /** Verifies with a key in its wire form; a malformed key simply fails. Parses each key once. */

@@ -18,6 +18,23 @@ export interface ParseJsonOptions {
   maxBytes?: number
   /** Reject nesting deeper than this (default 64); protects the stack. */
   maxDepth?: number
+  /**
+   * Return a number written with a fraction or exponent whose value is whole (`1e30`, `2.0`)
+   * as a `FloatLiteral`, so integer fields can refuse it as Go's decoder does instead of
+   * mistaking it for an integer. Off by default (plain numbers).
+   */
+  markIntegralFloats?: boolean
+}
+
+/** A whole-valued number that was written as a float literal (see `markIntegralFloats`). */
+export class FloatLiteral {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value
+  }
+  toJSON(): number {
+    return this.value
+  }
 }
 
 class JsonSyntaxError extends Error {}
@@ -42,7 +59,7 @@ export function parseJsonLossless(input: string | Uint8Array, options: ParseJson
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
   if (exceedsBytes(input, maxBytes)) return err('too_large', `JSON larger than ${maxBytes} bytes`)
   const text = typeof input === 'string' ? input : utf8.decode(input)
-  const parser = new Parser(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH)
+  const parser = new Parser(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
   try {
     parser.skipWs()
     const value = parser.value(0)
@@ -66,7 +83,8 @@ class Parser {
   pos = 0
   constructor(
     readonly text: string,
-    readonly maxDepth: number
+    readonly maxDepth: number,
+    readonly markIntegralFloats = false
   ) {}
 
   fail(what: string): never {
@@ -250,7 +268,7 @@ class Parser {
     }
   }
 
-  number(): number | bigint {
+  number(): number | bigint | FloatLiteral {
     const t = this.text
     const start = this.pos
     let p = start
@@ -290,7 +308,11 @@ class Parser {
     }
     this.pos = p
     const literal = t.slice(start, p)
-    if (!integral || intDigits <= 15) return Number(literal)
+    if (!integral) {
+      const n = Number(literal)
+      return this.markIntegralFloats && Number.isInteger(n) ? new FloatLiteral(n) : n
+    }
+    if (intDigits <= 15) return Number(literal)
     const big = BigInt(literal)
     return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
   }

@@ -207,7 +207,8 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const sessions = new Set<{ close(): void }>()
   const router: ControlHandler = async (request) => {
     const cmd = typeof request === 'object' && request !== null ? (request as { cmd?: unknown }).cmd : undefined
-    if (typeof cmd === 'string' && cmd in HEADLESS_REFUSED) {
+    // Own keys only: `"__proto__" in {}` is true, and would answer with Object.prototype as the error.
+    if (typeof cmd === 'string' && Object.hasOwn(HEADLESS_REFUSED, cmd)) {
       stats.refusedCommands++
       return { ok: false, error: HEADLESS_REFUSED[cmd]! }
     }
@@ -222,6 +223,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       path: '/bus',
       allowedOrigins: origins,
       allowNoOrigin: false,
+      refuseOtherPaths: true,
       onCarrier: (carrier, info) => {
         stats.busConnections++
         const link = opts.protect ? opts.protect(carrier) : carrier

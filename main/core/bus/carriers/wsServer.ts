@@ -42,6 +42,8 @@ export interface WsCarrierServerOptions {
   /** Browser origins allowed to connect (e.g. the served UI's "http://127.0.0.1:5173"). */
   allowedOrigins?: string[]
   allowNoOrigin?: boolean
+  /** On a shared server: answer upgrades to any other path 404 and close them (nobody else serves upgrades there). */
+  refuseOtherPaths?: boolean
   maxFrameBytes?: number
   encrypt?: boolean
   handshakeTimeoutMs?: number
@@ -115,14 +117,15 @@ export async function startWsCarrierServer(opts: WsCarrierServerOptions): Promis
   const http = opts.server ?? (ownServer as Server)
   const sockets = new Set<WebSocket>()
 
+  // Answered, then closed from our side: a refused upgrade never lingers (CLOSE-WAIT) or holds up server.close().
   const refuse = (socket: Duplex, status: string): void => {
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy())
   }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== path) {
-      if (ownServer) {
+      if (ownServer || opts.refuseOtherPaths) {
         stats.rejectedPath++
         refuse(socket, '404 Not Found')
       }

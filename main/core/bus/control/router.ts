@@ -6,9 +6,16 @@
 import { z } from 'zod'
 import type { ControlReply, ControlRequest, NodeControl } from '../../control'
 
+/**
+ * Peers per reply: a NeighbourView is well under 1 KiB of JSON, so a page stays far below the
+ * 1 MiB control frame however many peers the node knows; clients follow `next`.
+ */
+export const PEERS_PAGE_DEFAULT = 256
+export const PEERS_PAGE_MAX = 512
+
 const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }).strict(),
-  z.object({ cmd: z.literal('peers') }).strict(),
+  z.object({ cmd: z.literal('peers'), offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(PEERS_PAGE_MAX).optional() }).strict(),
   z.object({ cmd: z.literal('join') }).strict(),
   z.object({ cmd: z.literal('leave') }).strict(),
   z.object({ cmd: z.literal('health') }).strict(),
@@ -48,7 +55,12 @@ export function parseRequestText(text: string): { ok: true; value: unknown } | {
 export function createCommandRouter(node: NodeControl, extra: ExtraHandlers = {}): CommandRouter {
   const core: ExtraHandlers = {
     status: () => ({ ok: true, ...node.status() }),
-    peers: () => ({ ok: true, peers: node.peers() }),
+    peers: (req) => {
+      const all = node.peers()
+      const offset = req.offset ?? 0
+      const end = offset + (req.limit ?? PEERS_PAGE_DEFAULT)
+      return { ok: true, peers: all.slice(offset, end), total: all.length, next: end < all.length ? end : null }
+    },
     join: async () => ({ ok: true, state: await node.join() }),
     leave: async () => ({ ok: true, state: await node.leave() })
   }
