@@ -28,14 +28,20 @@ describe('newspaper view: changed fields', () => {
       return Buffer.from(buildNewspaper('writer', s, signer).payload)
     }
     node.receive('nara/newspaper/writer', paper(() => {}))
+    // The same bytes again are a replay (trust model): refused, so no view.
     node.receive('nara/newspaper/writer', paper(() => {}))
+    expect(views).toHaveLength(1)
+    // Only a primitive changes; HostStats is a fresh object with equal content.
     node.receive('nara/newspaper/writer', paper((s) => {
       s.Buzz = 6
+    }))
+    node.receive('nara/newspaper/writer', paper((s) => {
+      s.Buzz = 7
       s.HostStats = { ...s.HostStats, Uptime: 11 }
     }))
     expect(views).toHaveLength(3)
     expect(views[0]!.changed).toEqual(Object.keys(views[0]!.status))
-    expect(views[1]!.changed).toEqual([])
+    expect(views[1]!.changed).toEqual(['Buzz'])
     expect(views[2]!.changed.sort()).toEqual(['Buzz', 'HostStats'])
   })
 })

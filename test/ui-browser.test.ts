@@ -106,7 +106,8 @@ describe('Svelte UI in Chromium against a headless node', () => {
       await page.waitForSelector(`${row(name)} [data-status="ONLINE"]`, { timeout: 8000 })
       expect(await page.textContent(`${row(name)} .name`)).toBe(name)
       // Seen by us, so an uptime is known from the first sighting on (it ticks from there).
-      expect(await page.textContent(`${row(name)} [data-uptime]`)).toMatch(/^\d+s$|^\d+m( \d+s)?$/)
+      // (0 s reads as unknown, so wait for the first tick under a loaded machine.)
+      await page.waitForFunction((sel) => /^\d+s$|^\d+m( \d+s)?$/.test(document.querySelector(sel)?.textContent ?? ''), `${row(name)} [data-uptime]`, { timeout: 5000 })
       // Heard on the plaza; no mesh contact yet (the test drives the gossip rounds).
       expect(await page.textContent(`${row(name)} [data-via]`)).toBe('plaza')
       const avatar = page.locator(`${row(name)} svg[data-avatar="${name}"]`)
