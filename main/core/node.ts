@@ -27,7 +27,8 @@ import { NewspaperService } from './presence/newspaperService'
 import { PeerDirectory } from './presence/peerDirectory'
 import { eventView, neighbourView, peerStatus } from './presence/peerViews'
 import { keepInMemory } from './presence/personalityFilter'
-import { PlazaHandlers, type CheckpointActivity } from './presence/plazaHandlers'
+import { PlazaHandlers } from './presence/plazaHandlers'
+import { CheckpointService, type CheckpointTimings } from './checkpoints/service'
 import { Reconciler } from './presence/reconciliation'
 import { Sightings } from './presence/sightings'
 import { StartTimeVotes } from './presence/startTime'
@@ -44,7 +45,7 @@ import { encodeEvent } from './protocol/events'
 import type { Signer } from './protocol/crypto'
 import type { Coordinates, HostStats, NaraObservation, SyncEvent, SyncEventOf } from './protocol/types'
 import type {
-  LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
+  CheckpointRoundView, CheckpointView, LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
 export type { PlazaSignal } from './presence/core'
@@ -58,6 +59,8 @@ export interface NaraNodeEvents {
   lifecycle: [LifecycleView]
   stats: [StatsView]
   plaza: [PlazaSignal]
+  checkpoint: [CheckpointView]
+  round: [CheckpointRoundView]
 }
 
 /** The seam the mesh plugs into. */
@@ -93,6 +96,8 @@ export interface NaraNodeOptions {
   ledger?: Ledger
   hostStats?: () => HostStats
   presence?: PresenceOptions
+  /** Checkpoint consensus timings (tests shrink them); Go's by default. */
+  checkpoints?: Partial<CheckpointTimings>
 }
 
 type Via = 'plaza' | 'mesh'
@@ -130,6 +135,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly reconciler: Reconciler
   private readonly startTimeVotes = new StartTimeVotes()
   private readonly ledgerRecovery: LedgerRecovery
+  readonly checkpoints: CheckpointService
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -200,8 +206,19 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       howdy: this.howdy,
       newspaper: this.papers,
       startTimeVotes: this.startTimeVotes,
-      emitNewspaper: (v) => this.emit('newspaper', v)
+      emitNewspaper: (v) => this.emit('newspaper', v),
+      checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) }
     })
+    this.checkpoints = new CheckpointService(
+      this.core,
+      {
+        ready: () => this.bootOpinionFormed,
+        onlineOthers: () => this.neighbourhood.all().filter((r) => r.name !== this.identity.name && this.peerStatus(r) === 'ONLINE').length,
+        emitRound: (v) => this.emit('round', { ...v, votes: [...v.votes] }),
+        emitCheckpoint: (v) => this.emit('checkpoint', v)
+      },
+      opts.checkpoints
+    )
     this.verifier = new PingVerifier(this.core)
     this.reconciler = new Reconciler(this.core, this.verifier)
     this.ledgerRecovery = new LedgerRecovery(this.core, () => this.mesh !== null)
@@ -470,9 +487,19 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.plazaMessagesHandled++
   }
 
-  /** Recent checkpoint proposals/votes seen on the plaza (for display). */
-  checkpointActivity(): readonly CheckpointActivity[] {
-    return this.handlers.checkpointActivity
+  /** Finalised checkpoints stored since start (oldest first), optionally about one nara. */
+  checkpointHistory(subject?: string): CheckpointView[] {
+    return this.checkpoints.checkpoints(subject)
+  }
+
+  /** Consensus rounds seen since start (oldest first). */
+  checkpointRounds(): CheckpointRoundView[] {
+    return this.checkpoints.roundViews()
+  }
+
+  /** Control: propose our own checkpoint now instead of waiting for the daily schedule. */
+  proposeCheckpoint(): { ok: boolean; reason?: string } {
+    return this.checkpoints.proposeNow()
   }
 
   // ---------------------------------------------------------------------------------------
@@ -503,6 +530,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
+    if (e.svc === 'checkpoint') this.checkpoints.onStored(e)
     return 'added'
   }
 
@@ -556,7 +584,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   }
 
   neighbourView(r: NeighbourRecord): NeighbourView {
-    return neighbourView(r, this.peerStatus(r), this.projection)
+    const v = neighbourView(r, this.peerStatus(r), this.projection)
+    v.checkpoint = this.checkpoints.anchoredHistory(r.name)
+    if (v.checkpoint && v.checkpoint.restarts > v.restarts) v.restarts = v.checkpoint.restarts
+    return v
   }
 
   neighbours(): NeighbourView[] {
@@ -677,6 +708,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       load: this.hostStats().LoadAvg
     })
     this.reconciler.runOnce()
+    this.checkpoints.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)

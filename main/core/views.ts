@@ -11,6 +11,8 @@
  *   nara/local/events/{svc}           EventView          (every accepted ledger event)
  *   nara/local/stats                  StatsView
  *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
+ *   nara/local/checkpoints/{subject}  CheckpointView     (every stored checkpoint; history via get)
+ *   nara/local/rounds/{subject}       CheckpointRoundView (a consensus round as it happens)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
  * is percent-encoded by `keyChunk` so it can never widen a subscription.
  */
@@ -72,6 +74,18 @@ export interface NeighbourView {
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null
+  /** Restarts and uptime anchored on the newest finalised checkpoint about this nara; null without one. */
+  checkpoint: NeighbourCheckpoint | null
+}
+
+export interface NeighbourCheckpoint {
+  /** Unix s of the newest checkpoint. */
+  asOfTime: number
+  /** Checkpoint restarts + restarts seen since. */
+  restarts: number
+  /** Checkpoint uptime + online time since (s). */
+  totalUptime: number
+  startTime: number
 }
 
 export interface NewspaperView {
@@ -127,6 +141,48 @@ export interface LifecycleView {
   atMs: number
 }
 
+/** A finalised checkpoint as stored in our ledger (events.md §2.7). */
+export interface CheckpointView {
+  id: string
+  subject: string
+  subjectId: string
+  /** Unix seconds the values hold for. */
+  asOfTime: number
+  round: number
+  restarts: number
+  totalUptime: number
+  startTime: number
+  previousId: string
+  voterIds: string[]
+  /** True when one of the signatures is ours (we voted for it, or proposed it). */
+  signedByUs: boolean
+}
+
+export interface CheckpointRoundVote {
+  attester: string
+  approved: boolean
+  atMs: number
+}
+
+/** One consensus round (plaza.md §6.2), seen from this node: a proposal and the votes on it. */
+export interface CheckpointRoundView {
+  subject: string
+  asOfTime: number
+  round: number
+  /** The proposal's values. */
+  restarts: number
+  totalUptime: number
+  startTime: number
+  startedAtMs: number
+  votes: CheckpointRoundVote[]
+  /** Our vote on someone else's round: approved or not; null when we did not vote (and why in `note`). */
+  ourVote: boolean | null
+  /** True when we are the proposer. */
+  mine: boolean
+  outcome: 'open' | 'finalised' | 'failed'
+  note: string
+}
+
 const UNSAFE_CHUNK = /[/*$#?%]|^@/g
 
 /** Encodes a peer name so it is exactly one literal key-expression chunk. */
@@ -151,5 +207,9 @@ export const keys = {
   zine: (peer: string) => `nara/local/zines/${keyChunk(peer)}`,
   zines: 'nara/local/zines/*',
   event: (svc: string) => `nara/local/events/${keyChunk(svc)}`,
-  events: 'nara/local/events/*'
+  events: 'nara/local/events/*',
+  checkpoint: (subject: string) => `nara/local/checkpoints/${keyChunk(subject)}`,
+  checkpoints: 'nara/local/checkpoints/*',
+  round: (subject: string) => `nara/local/rounds/${keyChunk(subject)}`,
+  rounds: 'nara/local/rounds/*'
 } as const

@@ -41,6 +41,7 @@ export function neighbour(name: string, status: NeighbourView['status'] = 'ONLIN
     transport: 'plaza',
     trust: 'verified',
     lastPingRttMs: null,
-    coordinates: null
+    coordinates: null,
+    checkpoint: null
   }
 }

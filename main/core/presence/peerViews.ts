@@ -67,7 +67,8 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaMesh ? 'mesh' : 'plaza',
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
-    coordinates: s?.coordinates ? { ...s.coordinates } : null
+    coordinates: s?.coordinates ? { ...s.coordinates } : null,
+    checkpoint: null
   }
 }
 

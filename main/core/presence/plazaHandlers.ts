@@ -6,7 +6,7 @@
 import { decodeEvent, eventSignatureVerdict, isSigned, newSocialEvent, signEvent, verifyCheckpointEvent } from '../protocol/events'
 import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
-import { decodeProposal, decodeVote, verifyAttestation, type Attestation } from '../protocol/checkpoint'
+import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
 import { parsePublicKey } from '../protocol/crypto'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
@@ -19,13 +19,6 @@ import type { NewspaperService } from './newspaperService'
 import type { Sightings } from './sightings'
 import type { StartTimeVotes } from './startTime'
 
-export interface CheckpointActivity {
-  kind: 'propose' | 'vote'
-  attestation: Attestation
-  valid: boolean
-  atMs: number
-}
-
 export interface PlazaHandlerDeps {
   sightings: Sightings
   heyThere: HeyThereSender
@@ -33,13 +26,12 @@ export interface PlazaHandlerDeps {
   newspaper: NewspaperService
   startTimeVotes: StartTimeVotes
   emitNewspaper(view: NewspaperView): void
+  /** Checkpoint consensus (checkpoints/service.ts): decoded messages, still unverified. */
+  checkpoints: { onProposal(p: CheckpointProposal): void; onVote(v: CheckpointVote): void }
 }
-
-const CHECKPOINT_ACTIVITY_KEPT = 100
 
 export class PlazaHandlers {
   readonly newspaperViews = new Map<string, NewspaperView>()
-  readonly checkpointActivity: CheckpointActivity[] = []
 
   constructor(
     private readonly core: PresenceCore,
@@ -66,10 +58,16 @@ export class PlazaHandlers {
         return this.ledgerRequest(payload)
       case 'ledger_response':
         return this.ledgerResponse(payload)
-      case 'checkpoint_propose':
-        return this.checkpointMessage('propose', payload)
-      case 'checkpoint_vote':
-        return this.checkpointMessage('vote', payload)
+      case 'checkpoint_propose': {
+        const d = decodeProposal(payload)
+        if (!d.ok) return this.core.drops.count(`checkpoint_propose_${d.error.code}`, d.error.reason)
+        return this.deps.checkpoints.onProposal(d.value)
+      }
+      case 'checkpoint_vote': {
+        const d = decodeVote(payload)
+        if (!d.ok) return this.core.drops.count(`checkpoint_vote_${d.error.code}`, d.error.reason)
+        return this.deps.checkpoints.onVote(d.value)
+      }
       case 'checkpoint_final':
         return this.checkpointFinal(payload)
       case 'journey_complete':
@@ -304,18 +302,6 @@ export class PlazaHandlers {
     for (const legacy of d.value.Events ?? []) {
       if (c.addFilteredEvent(legacyToSocialEvent(legacy), 'unsigned') === 'filtered') c.flag('ledger_response_filtered_by_personality')
     }
-  }
-
-  private checkpointMessage(kind: 'propose' | 'vote', payload: Buffer): void {
-    const c = this.core
-    const d = kind === 'propose' ? decodeProposal(payload) : decodeVote(payload)
-    if (!d.ok) return c.drops.count(`checkpoint_${kind}_${d.error.code}`, d.error.reason)
-    const a = d.value
-    const key = c.neighbourhood.keyOfId(a.attester_id)
-    const valid = !!key && verifyAttestation(a, key)
-    if (key && !valid) return c.drops.count(`checkpoint_${kind}_bad_signature`, a.attester)
-    this.checkpointActivity.push({ kind, attestation: a, valid, atMs: c.clock.nowMs() })
-    if (this.checkpointActivity.length > CHECKPOINT_ACTIVITY_KEPT) this.checkpointActivity.shift()
   }
 
   private checkpointFinal(payload: Buffer): void {
