@@ -14,6 +14,10 @@ import { encodeProposal, encodeVote, verifyAttestation, type CheckpointVote } fr
 import { newCheckpointEvent, newObservationEvent, verifyCheckpointEvent } from '../main/core/protocol/events'
 import type { SyncEvent, SyncEventOf } from '../main/core/protocol/types'
 import { TOPIC } from '../main/core/plaza/topics'
+import { DataPlane } from '../main/core/bus/dataPlane'
+import { bridgeNode } from '../main/core/bus/nodeBridge'
+import { createCommandRouter } from '../main/core/bus/control/router'
+import { keys, type CheckpointRoundView, type CheckpointView } from '../main/core/views'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -130,7 +134,13 @@ describe('rounds among our own nodes on mosquitto', () => {
     const b = await broker()
     const nodes = await network(b.url, ['pia', 'ana', 'ben', 'cleo', 'dov', 'eli'])
     const [pia, ...voters] = nodes as [NaraNode, ...NaraNode[]]
-    expect(pia.proposeCheckpoint()).toEqual({ ok: true })
+    const plane = new DataPlane()
+    const bridge = bridgeNode(voters[0]!, plane)
+    cleanups.push(() => bridge.close())
+    const streamed: string[] = []
+    plane.subscribe(keys.rounds, (s) => streamed.push(s.key))
+    expect(await createCommandRouter(pia)({ cmd: 'checkpoint.propose' })).toEqual({ ok: true })
+    expect(await createCommandRouter(pia)({ cmd: 'checkpoint.propose' })).toEqual({ ok: false, error: 'a round of ours is still open' })
     await eventually(() => expect(pia.checkpointHistory('pia')).toHaveLength(1), 10000)
     const cp = pia.checkpointHistory('pia')[0]!
     expect(cp.voterIds).toHaveLength(6)
@@ -147,6 +157,12 @@ describe('rounds among our own nodes on mosquitto', () => {
         expect(round.outcome).toBe('finalised')
       }
     }, 8000)
+    // The UI's data plane: the voter's checkpoint history and the round, snapshot and stream.
+    const history = await plane.get<CheckpointView>(keys.checkpoints, { consolidation: 'none' })
+    expect(history.map((h) => [h.key, h.value.id])).toEqual([[keys.checkpoint('pia'), cp.id]])
+    const rounds = await plane.get<CheckpointRoundView>(keys.rounds, { consolidation: 'none' })
+    expect(rounds.find((r) => r.value.subject === 'pia')?.value.outcome).toBe('finalised')
+    expect(streamed).toContain(keys.round('pia'))
     const stored = pia.ledger.get(cp.id) as SyncEventOf<'checkpoint'>
     expect(verifyCheckpointEvent(stored, (id) => nodes.find((n) => n.identity.id === id)?.identity.signer!.publicKey).validCount).toBe(6)
   }, 40000)

@@ -9,6 +9,7 @@
  *   {"cmd":"health"}                → {"ok":true, "subsystem":..., "healthy":bool} (SURVEY)
  *   {"cmd":"settings.get"} / {"cmd":"settings.set","settings":{...}}  (desktop shell only)
  *   {"cmd":"soul.export","confirm":true}  never answered with the soul over a renderer carrier
+ *   {"cmd":"checkpoint.propose"}    → {"ok":true} once our checkpoint proposal is on the plaza
  * Unknown commands and malformed requests get {"ok":false,"error":"..."}.
  */
 import type { NeighbourView, NodeState, SelfView } from './views'
@@ -22,6 +23,7 @@ export type ControlRequest =
   | { cmd: 'settings.get' }
   | { cmd: 'settings.set'; settings: Record<string, unknown> }
   | { cmd: 'soul.export'; confirm: boolean }
+  | { cmd: 'checkpoint.propose' }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 
@@ -37,4 +39,6 @@ export interface NodeControl {
   peers(): NeighbourView[]
   join(): Promise<NodeState>
   leave(): Promise<NodeState>
+  /** Starts a checkpoint round about ourselves now (nodes that take part in consensus). */
+  proposeCheckpoint?(): { ok: boolean; reason?: string }
 }

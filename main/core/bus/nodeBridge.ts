@@ -11,13 +11,15 @@
  *                                 consolidation 'none' for all N, oldest first)
  *   nara/local/stats              node.stats() or the last 'stats' event
  *   nara/local/lifecycle          the last lifecycle step
+ *   nara/local/checkpoints/{subj} every finalised checkpoint stored     (query: all, oldest first)
+ *   nara/local/rounds/{subj}      consensus rounds seen                 (query: all, oldest first)
  */
-import type { EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
+import type { CheckpointRoundView, CheckpointView, EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
 import { keys } from '../views'
 import type { DataPlaneApi, Query, Reply, Unsubscribe } from './dataPlane'
 import { DropOldestQueue } from './dp-queue'
 
-export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats'
+export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round'
 
 /**
  * The part of NaraNode the bridge needs: an EventEmitter with the events above plus getters.
@@ -30,6 +32,8 @@ export interface BridgeableNode {
   neighbours(): NeighbourView[]
   newspapers?(): NewspaperView[]
   stats?(): StatsView
+  checkpointHistory?(): CheckpointView[]
+  checkpointRounds?(): CheckpointRoundView[]
 }
 
 export interface BridgeOptions {
@@ -127,7 +131,9 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
     stats: (v: StatsView) => {
       lastStats = v
       publish(keys.stats, v)
-    }
+    },
+    checkpoint: (v: CheckpointView) => publish(keys.checkpoint(v.subject), v),
+    round: (v: CheckpointRoundView) => publish(keys.round(v.subject), v)
   }
   for (const [event, h] of Object.entries(handlers) as [BridgeEvent, (p: any) => void][]) node.on(event, h)
 
@@ -172,6 +178,18 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       answer((_, out) => {
         const s = node.stats?.() ?? lastStats
         if (s) out.push({ key: keys.stats, value: s })
+      })
+    ),
+    plane.declareQueryable(
+      keys.checkpoints,
+      answer((q, out) => {
+        for (const c of node.checkpointHistory?.() ?? []) if (q.matches(keys.checkpoint(c.subject))) out.push({ key: keys.checkpoint(c.subject), value: c })
+      })
+    ),
+    plane.declareQueryable(
+      keys.rounds,
+      answer((q, out) => {
+        for (const r of node.checkpointRounds?.() ?? []) if (q.matches(keys.round(r.subject))) out.push({ key: keys.round(r.subject), value: r })
       })
     ),
     plane.declareQueryable(

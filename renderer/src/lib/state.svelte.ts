@@ -5,15 +5,17 @@
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
  * sorted/filtered lists from the Maps when the version moves.
  */
-import { chunkName, keys, type EventView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
+import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
-import { isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import { isCheckpointRoundView, isCheckpointView, isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
 
 export const FEED_CAP = 500
 export const ZINE_CAP = 2000
 export const EVENT_CAP = 2000
+/** Checkpoints and consensus rounds kept in the window (the node keeps its own bounded history). */
+export const CHECKPOINT_CAP = 500
 
 /** The per-exchange counters a peer's running totals add up (same names as in ZineExchangeView). */
 const SUMMED = ['eventsIn', 'eventsOut', 'newEvents', 'knownEvents', 'badEvents', 'bytesIn', 'bytesOut'] as const
@@ -35,6 +37,13 @@ function pushCapped<T>(list: T[], items: T[], cap: number): T[] {
   return next.length > cap ? next.slice(0, cap) : next
 }
 
+/** Newest first: replaces the entry `same` finds (an update of a round) or adds `v` in front. */
+function upsertCapped<T>(list: T[], v: T, same: (x: T) => boolean): T[] {
+  const rest = list.filter((x) => !same(x))
+  const next = [v, ...rest]
+  return next.length > CHECKPOINT_CAP ? next.slice(0, CHECKPOINT_CAP) : next
+}
+
 export class NaraState {
   connection = $state<ConnectionStatus>({ state: 'connecting', attempt: 0 })
   self = $state.raw<SelfView | null>(null)
@@ -52,6 +61,10 @@ export class NaraState {
   zineFeed = $state.raw<ZineExchangeView[]>([])
   zineTotals = $state.raw<PeerTotals[]>([])
   events = $state.raw<EventView[]>([])
+  /** Finalised checkpoints, newest first (one per id). */
+  checkpoints = $state.raw<CheckpointView[]>([])
+  /** Consensus rounds, newest first (one per subject/as_of/round, latest state). */
+  rounds = $state.raw<CheckpointRoundView[]>([])
   /** Statuses as they were when the user last looked at the Neighbours view. */
   lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
   /** A coarse clock for "3m ago" labels; ticks only while the window is visible. */
@@ -89,15 +102,16 @@ export class NaraState {
     const data = this.bus.data()
     if (!data) return
     const route = (s: Sample): void => this.ingest(s)
-    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]) {
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds]) {
       this.unsubs.push(data.subscribe(ke, route))
     }
     await this.snapshot(data)
   }
 
   private async snapshot(data: DataSource): Promise<void> {
-    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]
-    const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: sel === keys.events })))
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds]
+    const all = new Set<string>([keys.events, keys.checkpoints, keys.rounds])
+    const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: all.has(sel) })))
     for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
     frames.schedule(() => {
       this.snapshots++
@@ -141,6 +155,10 @@ export class NaraState {
       this.pendingEvents.push(v)
       if (this.pendingEvents.length > EVENT_CAP) this.pendingEvents.shift()
       frames.schedule(this.flushEvents)
+    } else if (kind === 'checkpoints' && isCheckpointView(v)) {
+      this.checkpoints = upsertCapped(this.checkpoints, v, (c) => c.id === v.id)
+    } else if (kind === 'rounds' && isCheckpointRoundView(v)) {
+      this.rounds = upsertCapped(this.rounds, v, (r) => r.subject === v.subject && r.asOfTime === v.asOfTime && r.round === v.round)
     } else this.rejected++
   }
 

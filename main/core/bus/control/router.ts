@@ -14,12 +14,13 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('health') }).strict(),
   z.object({ cmd: z.literal('settings.get') }).strict(),
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
-  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict()
+  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
+  z.object({ cmd: z.literal('checkpoint.propose') }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply
@@ -50,7 +51,15 @@ export function createCommandRouter(node: NodeControl, extra: ExtraHandlers = {}
     status: () => ({ ok: true, ...node.status() }),
     peers: () => ({ ok: true, peers: node.peers() }),
     join: async () => ({ ok: true, state: await node.join() }),
-    leave: async () => ({ ok: true, state: await node.leave() })
+    leave: async () => ({ ok: true, state: await node.leave() }),
+    ...(node.proposeCheckpoint
+      ? {
+          'checkpoint.propose': () => {
+            const r = node.proposeCheckpoint!()
+            return r.ok ? { ok: true } : fail(r.reason ?? 'cannot propose now')
+          }
+        }
+      : {})
   }
   const handlers: ExtraHandlers = { ...core, ...extra }
 
