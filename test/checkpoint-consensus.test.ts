@@ -138,7 +138,7 @@ describe('rounds among our own nodes on mosquitto', () => {
     const bridge = bridgeNode(voters[0]!, plane)
     cleanups.push(() => bridge.close())
     const streamed: string[] = []
-    plane.subscribe(keys.rounds, (s) => streamed.push(s.key))
+    plane.subscribe(keys.rounds, (s) => void streamed.push(s.key))
     expect(await createCommandRouter(pia)({ cmd: 'checkpoint.propose' })).toEqual({ ok: true })
     expect(await createCommandRouter(pia)({ cmd: 'checkpoint.propose' })).toEqual({ ok: false, error: 'a round of ours is still open' })
     await eventually(() => expect(pia.checkpointHistory('pia')).toHaveLength(1), 10000)
