@@ -10,6 +10,7 @@
  *   {"cmd":"settings.get"} / {"cmd":"settings.set","settings":{...}}  (desktop shell only)
  *   {"cmd":"soul.export","confirm":true}  never answered with the soul over a renderer carrier
  *   {"cmd":"checkpoint.propose"}    → {"ok":true} once our checkpoint proposal is on the plaza
+ *   {"cmd":"journey.start","message":"hi"} → {"ok":true,"id":...} once a peer took our postcard
  * Unknown commands and malformed requests get {"ok":false,"error":"..."}.
  */
 import type { NeighbourView, NodeState, SelfView } from './views'
@@ -24,6 +25,7 @@ export type ControlRequest =
   | { cmd: 'settings.set'; settings: Record<string, unknown> }
   | { cmd: 'soul.export'; confirm: boolean }
   | { cmd: 'checkpoint.propose' }
+  | { cmd: 'journey.start'; message: string }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 
@@ -41,4 +43,6 @@ export interface NodeControl {
   leave(): Promise<NodeState>
   /** Starts a checkpoint round about ourselves now (nodes that take part in consensus). */
   proposeCheckpoint?(): { ok: boolean; reason?: string }
+  /** Sends a postcard of ours around the world (nodes with a mesh). */
+  startJourney?(message: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }>
 }

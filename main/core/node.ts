@@ -29,6 +29,8 @@ import { eventView, neighbourView, peerStatus } from './presence/peerViews'
 import { keepInMemory } from './presence/personalityFilter'
 import { PlazaHandlers } from './presence/plazaHandlers'
 import { CheckpointService, type CheckpointTimings } from './checkpoints/service'
+import { WorldJourneys } from './world/journeys'
+import type { WorldMessage } from './protocol/world'
 import { Reconciler } from './presence/reconciliation'
 import { Sightings } from './presence/sightings'
 import { StartTimeVotes } from './presence/startTime'
@@ -45,7 +47,7 @@ import { encodeEvent } from './protocol/events'
 import type { Signer } from './protocol/crypto'
 import type { Coordinates, HostStats, NaraObservation, SyncEvent, SyncEventOf } from './protocol/types'
 import type {
-  CheckpointRoundView, CheckpointView, LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
+  CheckpointRoundView, CheckpointView, JourneyView, LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
 export type { PlazaSignal } from './presence/core'
@@ -61,6 +63,7 @@ export interface NaraNodeEvents {
   plaza: [PlazaSignal]
   checkpoint: [CheckpointView]
   round: [CheckpointRoundView]
+  journey: [JourneyView]
 }
 
 /** The seam the mesh plugs into. */
@@ -76,6 +79,8 @@ export interface MeshAttachment {
   peerCount?(): number
   /** GET /ping to a peer's mesh address (presence evidence); null when it did not answer as that peer. */
   ping?(name: string, timeoutMs: number): Promise<{ rttMs: number } | null>
+  /** POST /world/relay to a peer; true when it took the postcard. */
+  relayWorld?(name: string, m: WorldMessage): Promise<boolean>
 }
 
 /** Presence knobs that are not reference timings (tests shrink or disable them). */
@@ -136,6 +141,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly startTimeVotes = new StartTimeVotes()
   private readonly ledgerRecovery: LedgerRecovery
   readonly checkpoints: CheckpointService
+  readonly world: WorldJourneys
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -207,7 +213,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       newspaper: this.papers,
       startTimeVotes: this.startTimeVotes,
       emitNewspaper: (v) => this.emit('newspaper', v),
-      checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) }
+      checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) },
+      journeyComplete: (c) => this.world.onCompletion(c)
+    })
+    this.world = new WorldJourneys(this.core, {
+      onlinePeers: () => this.directory.onlineMeshPeers(),
+      keyOf: (name) => (name === this.identity.name ? this.signer.publicKey : this.neighbourhood.keyOf(name)),
+      send: (name, m) => this.mesh?.relayWorld?.(name, m) ?? Promise.resolve(false),
+      emit: (v) => this.emit('journey', v)
     })
     this.checkpoints = new CheckpointService(
       this.core,
@@ -497,6 +510,16 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     return this.checkpoints.roundViews()
   }
 
+  /** Control: send a postcard of ours around the world (over the mesh). */
+  startJourney(message: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }> {
+    return this.world.start(message)
+  }
+
+  /** World journeys we started or relayed since start. */
+  journeys(): JourneyView[] {
+    return this.world.views()
+  }
+
   /** Control: propose our own checkpoint now instead of waiting for the daily schedule. */
   proposeCheckpoint(): { ok: boolean; reason?: string } {
     return this.checkpoints.proposeNow()
@@ -709,6 +732,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     })
     this.reconciler.runOnce()
     this.checkpoints.tick()
+    this.world.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)

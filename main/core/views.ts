@@ -13,6 +13,7 @@
  *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
  *   nara/local/checkpoints/{subject}  CheckpointView     (every stored checkpoint; history via get)
  *   nara/local/rounds/{subject}       CheckpointRoundView (a consensus round as it happens)
+ *   nara/local/journeys/{id}          JourneyView        (world journeys we started or relayed)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
  * is percent-encoded by `keyChunk` so it can never widen a subscription.
  */
@@ -183,6 +184,19 @@ export interface CheckpointRoundView {
   note: string
 }
 
+/** A world journey (postcard) we started or passed on. */
+export interface JourneyView {
+  id: string
+  originator: string
+  message: string
+  role: 'originator' | 'relay'
+  /** stuck: no next nara took it from us; timed-out: no journey_complete within 5 min. */
+  state: 'travelling' | 'complete' | 'stuck' | 'timed-out'
+  hops: { nara: string; timestamp: number; stamp: string }[]
+  startedAtMs: number
+  updatedAtMs: number
+}
+
 const UNSAFE_CHUNK = /[/*$#?%]|^@/g
 
 /** Encodes a peer name so it is exactly one literal key-expression chunk. */
@@ -211,5 +225,7 @@ export const keys = {
   checkpoint: (subject: string) => `nara/local/checkpoints/${keyChunk(subject)}`,
   checkpoints: 'nara/local/checkpoints/*',
   round: (subject: string) => `nara/local/rounds/${keyChunk(subject)}`,
-  rounds: 'nara/local/rounds/*'
+  rounds: 'nara/local/rounds/*',
+  journey: (id: string) => `nara/local/journeys/${keyChunk(id)}`,
+  journeys: 'nara/local/journeys/*'
 } as const

@@ -13,13 +13,14 @@
  *   nara/local/lifecycle          the last lifecycle step
  *   nara/local/checkpoints/{subj} every finalised checkpoint stored     (query: all, oldest first)
  *   nara/local/rounds/{subj}      consensus rounds seen                 (query: all, oldest first)
+ *   nara/local/journeys/{id}      world journeys we took part in        (latest state per journey)
  */
-import type { CheckpointRoundView, CheckpointView, EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
+import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
 import { keys } from '../views'
 import type { DataPlaneApi, Query, Reply, Unsubscribe } from './dataPlane'
 import { DropOldestQueue } from './dp-queue'
 
-export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round'
+export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round' | 'journey'
 
 /**
  * The part of NaraNode the bridge needs: an EventEmitter with the events above plus getters.
@@ -34,6 +35,7 @@ export interface BridgeableNode {
   stats?(): StatsView
   checkpointHistory?(): CheckpointView[]
   checkpointRounds?(): CheckpointRoundView[]
+  journeys?(): JourneyView[]
 }
 
 export interface BridgeOptions {
@@ -133,7 +135,8 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       publish(keys.stats, v)
     },
     checkpoint: (v: CheckpointView) => publish(keys.checkpoint(v.subject), v),
-    round: (v: CheckpointRoundView) => publish(keys.round(v.subject), v)
+    round: (v: CheckpointRoundView) => publish(keys.round(v.subject), v),
+    journey: (v: JourneyView) => publish(keys.journey(v.id), v)
   }
   for (const [event, h] of Object.entries(handlers) as [BridgeEvent, (p: any) => void][]) node.on(event, h)
 
@@ -190,6 +193,12 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       keys.rounds,
       answer((q, out) => {
         for (const r of node.checkpointRounds?.() ?? []) if (q.matches(keys.round(r.subject))) out.push({ key: keys.round(r.subject), value: r })
+      })
+    ),
+    plane.declareQueryable(
+      keys.journeys,
+      answer((q, out) => {
+        for (const j of node.journeys?.() ?? []) if (q.matches(keys.journey(j.id))) out.push({ key: keys.journey(j.id), value: j })
       })
     ),
     plane.declareQueryable(

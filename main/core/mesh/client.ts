@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib'
 import type { Clock } from '../clock'
 import { parsePublicKey, parseSignature, type Signer } from '../protocol/crypto'
 import type { SyncEvent, Zine } from '../protocol/types'
+import { encodeWorldMessage, type WorldMessage } from '../protocol/world'
 import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
 import type { MeshRejection, MeshStats } from './stats'
 import {
@@ -283,6 +284,20 @@ export class MeshClient {
     const body = decodeDmResponse(r.value.body)
     if (!body.ok) return fail('client_bad_response', body.error.reason)
     return { ok: true, value: { status: 200, success: body.value.success } }
+  }
+
+  /** POST /world/relay with a postcard; true when the peer took it (HTTP 200). */
+  async relayWorld(baseUrl: string, peerName: string | undefined, m: WorldMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    const r = await this.request(baseUrl, {
+      method: 'POST',
+      path: '/world/relay',
+      body: Buffer.from(encodeWorldMessage(m), 'utf8'),
+      timeoutMs,
+      maxResponseBytes: MAX_SMALL_BODY,
+      auth: true,
+      expectSigner: peerName
+    })
+    return r.ok ? { ok: true, value: { status: r.value.status } } : r
   }
 
   /** POST /events/sync. */

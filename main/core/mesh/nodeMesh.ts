@@ -5,6 +5,7 @@
  */
 import type { NaraNode, MeshAttachment } from '../node'
 import type { SyncEventOf } from '../protocol/types'
+import type { WorldMessage } from '../protocol/world'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
@@ -29,7 +30,8 @@ export function meshHostFor(node: NaraNode): MeshHost {
     chattiness: () => node.chattiness,
     isBooting: () => node.booting,
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
-    onExchange: (view) => node.emitZine(view)
+    onExchange: (view) => node.emitZine(view),
+    worldRelay: (m) => node.world.receive(m)
   }
 }
 
@@ -66,6 +68,10 @@ export class NodeMesh implements MeshAttachment {
     if (!mesh || !url) return null
     const r = await mesh.client.ping(url, timeoutMs)
     return r.ok && r.value.from === name ? { rttMs: r.value.rttMs } : null
+  }
+
+  relayWorld(name: string, m: WorldMessage): Promise<boolean> {
+    return this.mesh ? this.mesh.relayWorld(name, m) : Promise.resolve(false)
   }
 
   /** The reference runs a final gossip round right after its chau (bounded). */

@@ -7,6 +7,7 @@ import { decodeEvent, eventSignatureVerdict, isSigned, newSocialEvent, signEvent
 import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
 import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
+import { decodeJourneyCompletion, type JourneyCompletion } from '../protocol/world'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
 import { parsePublicKey } from '../protocol/crypto'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
@@ -28,6 +29,8 @@ export interface PlazaHandlerDeps {
   emitNewspaper(view: NewspaperView): void
   /** Checkpoint consensus (checkpoints/service.ts): decoded messages, still unverified. */
   checkpoints: { onProposal(p: CheckpointProposal): void; onVote(v: CheckpointVote): void }
+  /** World journeys (world/journeys.ts): a decoded `journey_complete`. */
+  journeyComplete(c: JourneyCompletion): void
 }
 
 export class PlazaHandlers {
@@ -70,9 +73,13 @@ export class PlazaHandlers {
       }
       case 'checkpoint_final':
         return this.checkpointFinal(payload)
-      case 'journey_complete':
+      case 'journey_complete': {
+        const d = decodeJourneyCompletion(payload)
+        if (!d.ok) return this.core.drops.count(`journey_complete_${d.error.code}`, d.error.reason)
+        return this.deps.journeyComplete(d.value)
+      }
       case 'stash_refresh':
-        // Go's stash_refresh handler never matches; journeys are not ours to complete.
+        // Go's stash_refresh handler never matches (plaza.md §3.7).
         return this.core.flag(`ignored_${t.kind}`)
       default:
         this.core.drops.count('unknown_topic', topic)

@@ -2,7 +2,7 @@
  * Shape checks for what arrives over the bus. The node is ours, but the strings inside come
  * from peers: anything malformed is dropped (and counted) instead of reaching a view.
  */
-import type { CheckpointRoundView, CheckpointView, EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../../../main/core/views'
+import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../../../main/core/views'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -57,4 +57,10 @@ const OUTCOMES = new Set(['open', 'finalised', 'failed'])
 
 export function isCheckpointRoundView(v: unknown): v is CheckpointRoundView {
   return isObj(v) && str(v, 'subject') && num(v, 'asOfTime') && num(v, 'round') && Array.isArray(v.votes) && OUTCOMES.has(v.outcome as string)
+}
+
+const JOURNEY_STATES = new Set(['travelling', 'complete', 'stuck', 'timed-out'])
+
+export function isJourneyView(v: unknown): v is JourneyView {
+  return isObj(v) && str(v, 'id') && str(v, 'originator') && str(v, 'message') && Array.isArray(v.hops) && JOURNEY_STATES.has(v.state as string)
 }

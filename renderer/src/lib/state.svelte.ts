@@ -5,9 +5,9 @@
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
  * sorted/filtered lists from the Maps when the version moves.
  */
-import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
+import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
-import { isCheckpointRoundView, isCheckpointView, isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
 
@@ -65,6 +65,8 @@ export class NaraState {
   checkpoints = $state.raw<CheckpointView[]>([])
   /** Consensus rounds, newest first (one per subject/as_of/round, latest state). */
   rounds = $state.raw<CheckpointRoundView[]>([])
+  /** World journeys we took part in, newest first (latest state per journey). */
+  journeys = $state.raw<JourneyView[]>([])
   /** Statuses as they were when the user last looked at the Neighbours view. */
   lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
   /** A coarse clock for "3m ago" labels; ticks only while the window is visible. */
@@ -102,14 +104,14 @@ export class NaraState {
     const data = this.bus.data()
     if (!data) return
     const route = (s: Sample): void => this.ingest(s)
-    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds]) {
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys]) {
       this.unsubs.push(data.subscribe(ke, route))
     }
     await this.snapshot(data)
   }
 
   private async snapshot(data: DataSource): Promise<void> {
-    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds]
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys]
     const all = new Set<string>([keys.events, keys.checkpoints, keys.rounds])
     const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: all.has(sel) })))
     for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
@@ -159,6 +161,9 @@ export class NaraState {
       this.checkpoints = upsertCapped(this.checkpoints, v, (c) => c.id === v.id)
     } else if (kind === 'rounds' && isCheckpointRoundView(v)) {
       this.rounds = upsertCapped(this.rounds, v, (r) => r.subject === v.subject && r.asOfTime === v.asOfTime && r.round === v.round)
+    } else if (kind === 'journeys' && isJourneyView(v)) {
+      const prev = this.journeys.find((j) => j.id === v.id)
+      if (!prev || prev.updatedAtMs <= v.updatedAtMs) this.journeys = upsertCapped(this.journeys, v, (j) => j.id === v.id)
     } else this.rejected++
   }
 

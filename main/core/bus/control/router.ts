@@ -15,12 +15,13 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('settings.get') }).strict(),
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
   z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
-  z.object({ cmd: z.literal('checkpoint.propose') }).strict()
+  z.object({ cmd: z.literal('checkpoint.propose') }).strict(),
+  z.object({ cmd: z.literal('journey.start'), message: z.string().min(1).max(2048) }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose', 'journey.start'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply
@@ -57,6 +58,14 @@ export function createCommandRouter(node: NodeControl, extra: ExtraHandlers = {}
           'checkpoint.propose': () => {
             const r = node.proposeCheckpoint!()
             return r.ok ? { ok: true } : fail(r.reason ?? 'cannot propose now')
+          }
+        }
+      : {}),
+    ...(node.startJourney
+      ? {
+          'journey.start': async (req: { message: string }) => {
+            const r = await node.startJourney!(req.message)
+            return r.ok ? { ok: true, id: r.id } : fail(r.reason)
           }
         }
       : {})
