@@ -30,6 +30,7 @@ import { keepInMemory } from './presence/personalityFilter'
 import { PlazaHandlers } from './presence/plazaHandlers'
 import { CheckpointService, type CheckpointTimings } from './checkpoints/service'
 import { WorldJourneys } from './world/journeys'
+import { SocialLife, type SocialTimings } from './social/service'
 import type { WorldMessage } from './protocol/world'
 import { Reconciler } from './presence/reconciliation'
 import { Sightings } from './presence/sightings'
@@ -81,6 +82,8 @@ export interface MeshAttachment {
   ping?(name: string, timeoutMs: number): Promise<{ rttMs: number } | null>
   /** POST /world/relay to a peer; true when it took the postcard. */
   relayWorld?(name: string, m: WorldMessage): Promise<boolean>
+  /** POST /dm of one signed event; true when the peer accepted it. */
+  sendDM?(name: string, e: SyncEvent): Promise<boolean>
 }
 
 /** Presence knobs that are not reference timings (tests shrink or disable them). */
@@ -103,6 +106,8 @@ export interface NaraNodeOptions {
   presence?: PresenceOptions
   /** Checkpoint consensus timings (tests shrink them); Go's by default. */
   checkpoints?: Partial<CheckpointTimings>
+  /** Trend / tease timings (tests shrink them); Go's by default. */
+  social?: Partial<SocialTimings>
 }
 
 type Via = 'plaza' | 'mesh'
@@ -142,6 +147,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly ledgerRecovery: LedgerRecovery
   readonly checkpoints: CheckpointService
   readonly world: WorldJourneys
+  readonly social: SocialLife
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -197,7 +203,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       coordinates: this.coordinates,
       weightedBuzz: () => this.weightedBuzz(),
       selfObservation: () => this.selfObservation(),
-      active: () => this.state === 'online' || this.state === 'joining'
+      active: () => this.state === 'online' || this.state === 'joining',
+      social: () => ({ licensePlate: this.social.licensePlate, trend: this.social.trend })
     })
     this.howdy = new HowdyCoordinator({
       clock: this.clock,
@@ -216,6 +223,16 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) },
       journeyComplete: (c) => this.world.onCompletion(c)
     })
+    this.social = new SocialLife(
+      this.core,
+      {
+        coordinates: this.coordinates,
+        statusOf: (r) => this.peerStatus(r),
+        sendDM: (name, e) => void this.mesh?.sendDM?.(name, e).catch(() => false),
+        changed: () => this.emitSelf()
+      },
+      opts.social
+    )
     this.world = new WorldJourneys(this.core, {
       onlinePeers: () => this.directory.onlineMeshPeers(),
       keyOf: (name) => (name === this.identity.name ? this.signer.publicKey : this.neighbourhood.keyOf(name)),
@@ -635,7 +652,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       bonded: me.bonded,
       personality: { ...me.personality },
       aura: computeAura(me.soulText, me.name, me.personality, BigInt(Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000))),
-      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality),
+      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality, this.social.trend.emoji),
+      licensePlate: this.social.licensePlate,
+      barrio: this.social.barrioName,
+      trend: this.social.trend.trend,
       state: this.state,
       transport: this.config.transport,
       broker: this.brokerUrl,
@@ -693,7 +713,9 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     const r = this.neighbourhood.get(name)
     if (!r) return
     const view = this.neighbourView(r)
+    const previous = this.lastPeerStatus.get(name)
     this.lastPeerStatus.set(name, view.status)
+    if (view.status === 'ONLINE') this.social.onPeerOnline(r, previous)
     this.emit('peer', view)
   }
 
@@ -733,6 +755,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.reconciler.runOnce()
     this.checkpoints.tick()
     this.world.tick()
+    this.social.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)

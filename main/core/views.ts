@@ -41,6 +41,11 @@ export interface SelfView {
   personality: PersonalityView
   aura: AuraView
   flair: string
+  /** Our barrio's emoji, as our newspaper's LicensePlate. */
+  licensePlate: string
+  barrio: string
+  /** The trend we follow ('' when none). */
+  trend: string
   state: NodeState
   transport: 'mqtt' | 'gossip' | 'hybrid'
   broker: string | null

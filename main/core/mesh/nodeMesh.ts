@@ -4,7 +4,7 @@
  * through `node.emitZine`. On leave, the chau the node just stored rides one last bounded round.
  */
 import type { NaraNode, MeshAttachment } from '../node'
-import type { SyncEventOf } from '../protocol/types'
+import type { SyncEvent, SyncEventOf } from '../protocol/types'
 import type { WorldMessage } from '../protocol/world'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
@@ -68,6 +68,11 @@ export class NodeMesh implements MeshAttachment {
     if (!mesh || !url) return null
     const r = await mesh.client.ping(url, timeoutMs)
     return r.ok && r.value.from === name ? { rttMs: r.value.rttMs } : null
+  }
+
+  async sendDM(name: string, e: SyncEvent): Promise<boolean> {
+    const r = await this.mesh?.sendDM(name, e)
+    return !!r && r.ok && r.value.success
   }
 
   relayWorld(name: string, m: WorldMessage): Promise<boolean> {
