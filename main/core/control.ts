@@ -11,6 +11,8 @@
  *   {"cmd":"soul.export","confirm":true}  never answered with the soul over a renderer carrier
  *   {"cmd":"checkpoint.propose"}    → {"ok":true} once our checkpoint proposal is on the plaza
  *   {"cmd":"journey.start","message":"hi"} → {"ok":true,"id":...} once a peer took our postcard
+ *   {"cmd":"stash.set","json":"{...}"} → {"ok":true,"confidants":[...]} once confidants hold it
+ *   {"cmd":"stash.get"}             → {"ok":true,"stash":"{...}"|null} (local control only; the stash is ours)
  * Unknown commands and malformed requests get {"ok":false,"error":"..."}.
  */
 import type { NeighbourView, NodeState, SelfView } from './views'
@@ -26,6 +28,8 @@ export type ControlRequest =
   | { cmd: 'soul.export'; confirm: boolean }
   | { cmd: 'checkpoint.propose' }
   | { cmd: 'journey.start'; message: string }
+  | { cmd: 'stash.set'; json: string }
+  | { cmd: 'stash.get' }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 
@@ -45,4 +49,8 @@ export interface NodeControl {
   proposeCheckpoint?(): { ok: boolean; reason?: string }
   /** Sends a postcard of ours around the world (nodes with a mesh). */
   startJourney?(message: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }>
+  /** Seals a JSON document as our stash and hands it to confidants. */
+  setStash?(json: string): Promise<{ ok: true; confidants: string[] } | { ok: false; reason: string }>
+  /** Our stash document (JSON text), or null. */
+  stashDocument?(): string | null
 }

@@ -31,6 +31,8 @@ import { PlazaHandlers } from './presence/plazaHandlers'
 import { CheckpointService, type CheckpointTimings } from './checkpoints/service'
 import { WorldJourneys } from './world/journeys'
 import { SocialLife, type SocialTimings } from './social/service'
+import { StashService } from './stash/service'
+import type { RuntimeMessage } from './protocol/runtimeMessage'
 import type { WorldMessage } from './protocol/world'
 import { Reconciler } from './presence/reconciliation'
 import { Sightings } from './presence/sightings'
@@ -48,7 +50,7 @@ import { encodeEvent } from './protocol/events'
 import type { Signer } from './protocol/crypto'
 import type { Coordinates, HostStats, NaraObservation, SyncEvent, SyncEventOf } from './protocol/types'
 import type {
-  CheckpointRoundView, CheckpointView, JourneyView, LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
+  CheckpointRoundView, CheckpointView, JourneyView, LifecycleView, StashView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
 export type { PlazaSignal } from './presence/core'
@@ -65,6 +67,7 @@ export interface NaraNodeEvents {
   checkpoint: [CheckpointView]
   round: [CheckpointRoundView]
   journey: [JourneyView]
+  stash: [StashView]
 }
 
 /** The seam the mesh plugs into. */
@@ -84,6 +87,8 @@ export interface MeshAttachment {
   relayWorld?(name: string, m: WorldMessage): Promise<boolean>
   /** POST /dm of one signed event; true when the peer accepted it. */
   sendDM?(name: string, e: SyncEvent): Promise<boolean>
+  /** POST /mesh/message of one runtime message; true when the peer answered 200. */
+  sendMessage?(name: string, m: RuntimeMessage): Promise<boolean>
 }
 
 /** Presence knobs that are not reference timings (tests shrink or disable them). */
@@ -108,6 +113,8 @@ export interface NaraNodeOptions {
   checkpoints?: Partial<CheckpointTimings>
   /** Trend / tease timings (tests shrink them); Go's by default. */
   social?: Partial<SocialTimings>
+  /** How long a stash call waits for its reply (Go: 30 s). */
+  stashCallTimeoutMs?: number
 }
 
 type Via = 'plaza' | 'mesh'
@@ -148,6 +155,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   readonly checkpoints: CheckpointService
   readonly world: WorldJourneys
   readonly social: SocialLife
+  readonly stash: StashService
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -221,8 +229,30 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       startTimeVotes: this.startTimeVotes,
       emitNewspaper: (v) => this.emit('newspaper', v),
       checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) },
-      journeyComplete: (c) => this.world.onCompletion(c)
+      journeyComplete: (c) => this.world.onCompletion(c),
+      stashRefresh: (m) => this.stash.receive(m),
+      heardHello: (_name, id) => this.stash.pushTo(id)
     })
+    this.stash = new StashService(
+      this.core,
+      {
+        seed: () => this.identity.soul!.seed,
+        send: (toId, m) => {
+          const name = this.neighbourhood.nameOfId(toId)
+          return name && this.mesh?.sendMessage ? this.mesh.sendMessage(name, m) : Promise.resolve(false)
+        },
+        candidates: () => {
+          const online = new Set(this.directory.onlineMeshPeers())
+          return this.neighbours()
+            .filter((v) => online.has(v.name) && v.id)
+            .sort((a, b) => b.uptimeSeconds - a.uptimeSeconds)
+            .map((v) => ({ name: v.name, id: v.id }))
+        },
+        emit: (v) => this.emit('stash', v),
+        memoryMode: () => this.ledger.mode
+      },
+      opts.stashCallTimeoutMs
+    )
     this.social = new SocialLife(
       this.core,
       {
@@ -532,6 +562,19 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     return this.world.start(message)
   }
 
+  /** Control: seal a JSON document as our stash and hand it to confidants. */
+  setStash(json: string): Promise<{ ok: true; confidants: string[] } | { ok: false; reason: string }> {
+    return this.stash.set(json)
+  }
+
+  stashDocument(): string | null {
+    return this.stash.document
+  }
+
+  stashView(): StashView {
+    return this.stash.view()
+  }
+
   /** World journeys we started or relayed since start. */
   journeys(): JourneyView[] {
     return this.world.views()
@@ -756,6 +799,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.checkpoints.tick()
     this.world.tick()
     this.social.tick()
+    this.stash.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)

@@ -14,6 +14,7 @@
  *   nara/local/checkpoints/{subject}  CheckpointView     (every stored checkpoint; history via get)
  *   nara/local/rounds/{subject}       CheckpointRoundView (a consensus round as it happens)
  *   nara/local/journeys/{id}          JourneyView        (world journeys we started or relayed)
+ *   nara/local/stash                  StashView          (who holds ours, whose we hold)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
  * is percent-encoded by `keyChunk` so it can never widen a subscription.
  */
@@ -202,6 +203,23 @@ export interface JourneyView {
   updatedAtMs: number
 }
 
+/** Our stash and our role as a confidant (never the stash's content). */
+export interface StashView {
+  hasStash: boolean
+  bytes: number
+  /** Unix s of our current version. */
+  updatedAt: number
+  /** The confidant that handed it back after a restart, or null. */
+  recoveredFrom: string | null
+  /** Confidants holding ours. */
+  heldBy: string[]
+  /** Stashes we hold for others (sealed: we cannot read them). */
+  holding: { owner: string; bytes: number; storedAt: number }[]
+  holdingBytes: number
+  budgetBytes: number
+  ownerLimit: number
+}
+
 const UNSAFE_CHUNK = /[/*$#?%]|^@/g
 
 /** Encodes a peer name so it is exactly one literal key-expression chunk. */
@@ -232,5 +250,6 @@ export const keys = {
   round: (subject: string) => `nara/local/rounds/${keyChunk(subject)}`,
   rounds: 'nara/local/rounds/*',
   journey: (id: string) => `nara/local/journeys/${keyChunk(id)}`,
-  journeys: 'nara/local/journeys/*'
+  journeys: 'nara/local/journeys/*',
+  stash: 'nara/local/stash'
 } as const

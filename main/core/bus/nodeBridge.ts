@@ -14,13 +14,14 @@
  *   nara/local/checkpoints/{subj} every finalised checkpoint stored     (query: all, oldest first)
  *   nara/local/rounds/{subj}      consensus rounds seen                 (query: all, oldest first)
  *   nara/local/journeys/{id}      world journeys we took part in        (latest state per journey)
+ *   nara/local/stash              who holds our stash, whose we hold    (fresh on every query)
  */
-import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
+import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, StashView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
 import { keys } from '../views'
 import type { DataPlaneApi, Query, Reply, Unsubscribe } from './dataPlane'
 import { DropOldestQueue } from './dp-queue'
 
-export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round' | 'journey'
+export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round' | 'journey' | 'stash'
 
 /**
  * The part of NaraNode the bridge needs: an EventEmitter with the events above plus getters.
@@ -36,6 +37,7 @@ export interface BridgeableNode {
   checkpointHistory?(): CheckpointView[]
   checkpointRounds?(): CheckpointRoundView[]
   journeys?(): JourneyView[]
+  stashView?(): StashView
 }
 
 export interface BridgeOptions {
@@ -136,7 +138,8 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
     },
     checkpoint: (v: CheckpointView) => publish(keys.checkpoint(v.subject), v),
     round: (v: CheckpointRoundView) => publish(keys.round(v.subject), v),
-    journey: (v: JourneyView) => publish(keys.journey(v.id), v)
+    journey: (v: JourneyView) => publish(keys.journey(v.id), v),
+    stash: (v: StashView) => publish(keys.stash, v)
   }
   for (const [event, h] of Object.entries(handlers) as [BridgeEvent, (p: any) => void][]) node.on(event, h)
 
@@ -193,6 +196,13 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       keys.rounds,
       answer((q, out) => {
         for (const r of node.checkpointRounds?.() ?? []) if (q.matches(keys.round(r.subject))) out.push({ key: keys.round(r.subject), value: r })
+      })
+    ),
+    plane.declareQueryable(
+      keys.stash,
+      answer((_, out) => {
+        const v = node.stashView?.()
+        if (v) out.push({ key: keys.stash, value: v })
       })
     ),
     plane.declareQueryable(

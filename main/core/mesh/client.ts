@@ -9,6 +9,7 @@ import type { Clock } from '../clock'
 import { parsePublicKey, parseSignature, type Signer } from '../protocol/crypto'
 import type { SyncEvent, Zine } from '../protocol/types'
 import { encodeWorldMessage, type WorldMessage } from '../protocol/world'
+import { encodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
 import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
 import type { MeshRejection, MeshStats } from './stats'
 import {
@@ -292,6 +293,20 @@ export class MeshClient {
       method: 'POST',
       path: '/world/relay',
       body: Buffer.from(encodeWorldMessage(m), 'utf8'),
+      timeoutMs,
+      maxResponseBytes: MAX_SMALL_BODY,
+      auth: true,
+      expectSigner: peerName
+    })
+    return r.ok ? { ok: true, value: { status: r.value.status } } : r
+  }
+
+  /** POST /mesh/message with one runtime message (the answer is always an empty 200). */
+  async postMessage(baseUrl: string, peerName: string | undefined, m: RuntimeMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    const r = await this.request(baseUrl, {
+      method: 'POST',
+      path: '/mesh/message',
+      body: Buffer.from(encodeRuntimeMessage(m), 'utf8'),
       timeoutMs,
       maxResponseBytes: MAX_SMALL_BODY,
       auth: true,

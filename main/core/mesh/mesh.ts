@@ -5,6 +5,7 @@
  */
 import type { SyncEvent } from '../protocol/types'
 import type { WorldMessage } from '../protocol/world'
+import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import { MeshClient, type ClientResult } from './client'
 import { DiscoveryService, type DiscoveredPeer } from './discovery'
 import { GossipService, type GossipOptions } from './gossip'
@@ -124,6 +125,14 @@ export class Mesh {
     const url = this.baseUrlOf(name)
     if (!url) return false
     const r = await this.client.relayWorld(url, name, m)
+    return r.ok && r.value.status === 200
+  }
+
+  /** A runtime message to `name` (POST /mesh/message); true when it answered 200. */
+  async sendMessage(name: string, m: RuntimeMessage): Promise<boolean> {
+    const url = this.baseUrlOf(name)
+    if (!url) return false
+    const r = await this.client.postMessage(url, name, m)
     return r.ok && r.value.status === 200
   }
 

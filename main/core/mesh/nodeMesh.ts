@@ -6,6 +6,7 @@
 import type { NaraNode, MeshAttachment } from '../node'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
 import type { WorldMessage } from '../protocol/world'
+import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
@@ -31,7 +32,8 @@ export function meshHostFor(node: NaraNode): MeshHost {
     isBooting: () => node.booting,
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
     onExchange: (view) => node.emitZine(view),
-    worldRelay: (m) => node.world.receive(m)
+    worldRelay: (m) => node.world.receive(m),
+    meshMessage: (m) => node.stash.receive(m)
   }
 }
 
@@ -73,6 +75,10 @@ export class NodeMesh implements MeshAttachment {
   async sendDM(name: string, e: SyncEvent): Promise<boolean> {
     const r = await this.mesh?.sendDM(name, e)
     return !!r && r.ok && r.value.success
+  }
+
+  sendMessage(name: string, m: RuntimeMessage): Promise<boolean> {
+    return this.mesh ? this.mesh.sendMessage(name, m) : Promise.resolve(false)
   }
 
   relayWorld(name: string, m: WorldMessage): Promise<boolean> {

@@ -33,6 +33,7 @@ import { goQuote } from '../protocol/gojson'
 import { encodeEvent as encodeEventForListing } from '../protocol/events'
 import type { SyncEvent } from '../protocol/types'
 import { decodeWorldMessage } from '../protocol/world'
+import { decodeRuntimeMessage } from '../protocol/runtimeMessage'
 
 /** Our extension: advertises that bodies may be gzip/deflate. Go ignores unknown headers. */
 export const ACCEPT_ENCODING_HEADER = 'x-nara-accept-encoding'
@@ -399,8 +400,14 @@ export class MeshServer {
   private async handleMeshMessage(c: RequestContext): Promise<Reply> {
     const read = await readBody(c.req, MAX_SMALL_BODY, parseContentEncoding(c.req.headers['content-encoding']) ?? 'identity')
     if (!read.ok) return this.bodyFailure(read.error)
-    // We run no runtime services (stash) yet: accept and drop, as the reference does for unknown kinds.
-    this.opts.stats.count('mesh_message.dropped')
+    // As the reference: 200 with an empty body whatever becomes of the message.
+    const decoded = decodeRuntimeMessage(read.body)
+    if (!decoded.ok || !this.host.meshMessage) {
+      this.opts.stats.count(decoded.ok ? 'mesh_message.dropped' : `mesh_message.${decoded.error.code}`)
+    } else {
+      this.opts.stats.count('mesh_message.accepted')
+      this.host.meshMessage(decoded.value)
+    }
     return { status: 200, body: '', contentType: TEXT_TYPE }
   }
 

@@ -8,6 +8,7 @@ import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
 import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
 import { decodeJourneyCompletion, type JourneyCompletion } from '../protocol/world'
+import { decodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
 import { parsePublicKey } from '../protocol/crypto'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
@@ -31,6 +32,9 @@ export interface PlazaHandlerDeps {
   checkpoints: { onProposal(p: CheckpointProposal): void; onVote(v: CheckpointVote): void }
   /** World journeys (world/journeys.ts): a decoded `journey_complete`. */
   journeyComplete(c: JourneyCompletion): void
+  /** Stash (stash/service.ts): a decoded `stash_refresh`, and every hey_there (a confidant pushes back what it holds). */
+  stashRefresh(m: RuntimeMessage): void
+  heardHello(name: string, id: string): void
 }
 
 export class PlazaHandlers {
@@ -78,9 +82,12 @@ export class PlazaHandlers {
         if (!d.ok) return this.core.drops.count(`journey_complete_${d.error.code}`, d.error.reason)
         return this.deps.journeyComplete(d.value)
       }
-      case 'stash_refresh':
-        // Go's stash_refresh handler never matches (plaza.md §3.7).
-        return this.core.flag(`ignored_${t.kind}`)
+      case 'stash_refresh': {
+        // Go's own handler never matches (plaza.md §3.7); ours answers with what we hold.
+        const d = decodeRuntimeMessage(payload)
+        if (!d.ok || d.value.kind !== 'stash-refresh') return this.core.flag('ignored_stash_refresh')
+        return this.deps.stashRefresh(d.value)
+      }
       default:
         this.core.drops.count('unknown_topic', topic)
     }
@@ -134,6 +141,7 @@ export class PlazaHandlers {
     c.addEvent(e, trust)
     c.buzz.bump(1)
     if (!c.config.readOnly) this.deps.howdy.onHeyThere(p.From)
+    if (p.ID && trust === 'verified') this.deps.heardHello(p.From, p.ID)
     c.emitPeer(p.From)
   }
 

@@ -5,9 +5,9 @@
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
  * sorted/filtered lists from the Maps when the version moves.
  */
-import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
+import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type StashView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
-import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isStashView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
 
@@ -67,6 +67,8 @@ export class NaraState {
   rounds = $state.raw<CheckpointRoundView[]>([])
   /** World journeys we took part in, newest first (latest state per journey). */
   journeys = $state.raw<JourneyView[]>([])
+  /** Who holds our stash and whose we hold (never its content). */
+  stash = $state.raw<StashView | null>(null)
   /** Statuses as they were when the user last looked at the Neighbours view. */
   lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
   /** A coarse clock for "3m ago" labels; ticks only while the window is visible. */
@@ -104,14 +106,14 @@ export class NaraState {
     const data = this.bus.data()
     if (!data) return
     const route = (s: Sample): void => this.ingest(s)
-    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys]) {
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]) {
       this.unsubs.push(data.subscribe(ke, route))
     }
     await this.snapshot(data)
   }
 
   private async snapshot(data: DataSource): Promise<void> {
-    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys]
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]
     const all = new Set<string>([keys.events, keys.checkpoints, keys.rounds])
     const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: all.has(sel) })))
     for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
@@ -132,6 +134,11 @@ export class NaraState {
     }
     if (k === keys.stats) {
       if (isStatsView(v)) this.stats = v
+      else this.rejected++
+      return
+    }
+    if (k === keys.stash) {
+      if (isStashView(v)) this.stash = v
       else this.rejected++
       return
     }

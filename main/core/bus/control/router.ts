@@ -16,12 +16,14 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
   z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
   z.object({ cmd: z.literal('checkpoint.propose') }).strict(),
-  z.object({ cmd: z.literal('journey.start'), message: z.string().min(1).max(2048) }).strict()
+  z.object({ cmd: z.literal('journey.start'), message: z.string().min(1).max(2048) }).strict(),
+  z.object({ cmd: z.literal('stash.set'), json: z.string().min(1).max(16 * 1024) }).strict(),
+  z.object({ cmd: z.literal('stash.get') }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose', 'journey.start'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose', 'journey.start', 'stash.set', 'stash.get'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply
@@ -67,6 +69,15 @@ export function createCommandRouter(node: NodeControl, extra: ExtraHandlers = {}
             const r = await node.startJourney!(req.message)
             return r.ok ? { ok: true, id: r.id } : fail(r.reason)
           }
+        }
+      : {}),
+    ...(node.setStash && node.stashDocument
+      ? {
+          'stash.set': async (req: { json: string }) => {
+            const r = await node.setStash!(req.json)
+            return r.ok ? { ok: true, confidants: r.confidants } : fail(r.reason)
+          },
+          'stash.get': () => ({ ok: true, stash: node.stashDocument!() })
         }
       : {})
   }
