@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { NaraNode } from '../main/core/node'
-import { NodeMesh } from '../main/core/mesh/nodeMesh'
 import { buildRuntimeMessage, encodeRuntimeMessage, type RuntimeMessage } from '../main/core/protocol/runtimeMessage'
 import { sealStash } from '../main/core/stash/crypto'
 import { HOLD_BUDGET_BYTES, MAX_STASH_BYTES, ownerLimit } from '../main/core/stash/service'
@@ -13,37 +12,20 @@ import { createCommandRouter } from '../main/core/bus/control/router'
 import { DataPlane } from '../main/core/bus/dataPlane'
 import { bridgeNode } from '../main/core/bus/nodeBridge'
 import { keys, type StashView } from '../main/core/views'
-import { eventually, makeNode, testIdentity } from './support/nodes'
-import { startMosquitto, type TestBroker } from './support/brokers'
+import { eventually, testIdentity } from './support/nodes'
+import { MeshNodes } from './support/meshNodes'
+import { startMosquitto } from './support/brokers'
 
-const running: { node: NaraNode; mesh: NodeMesh }[] = []
-let broker: TestBroker | null = null
+const meshes = new MeshNodes()
+afterEach(() => meshes.stopAll())
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.node.stop(3000)))
-  await broker?.stop()
-  broker = null
-})
-
-function meshNode(name: string, ip: string): { node: NaraNode; mesh: NodeMesh } {
-  const node = makeNode(name, broker!.url, { transport: 'hybrid', meshIP: ip }, { presence: { keepAlivePingMs: 0 }, stashCallTimeoutMs: 5000 })
-  const mesh = new NodeMesh({
-    listen: { host: ip, port: 7433 },
-    transport: 'hybrid',
-    scanCidr: `${ip}/32`,
-    config: { gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } }
-  })
-  node.attachMesh(mesh)
-  const r = { node, mesh }
-  running.push(r)
-  return r
-}
+const meshNode = (name: string, ip: string) => meshes.add(name, ip, meshes.broker!.url, { node: { presence: { keepAlivePingMs: 0 }, stashCallTimeoutMs: 5000 } })
 
 const NAMES = ['owner', 'conf-a', 'conf-b', 'conf-c']
 const ip = (i: number) => `127.0.52.${i + 2}`
 
 async function network(): Promise<NaraNode[]> {
-  broker = await startMosquitto()
+  meshes.broker = await startMosquitto()
   const nodes = NAMES.map((n, i) => meshNode(n, ip(i)).node)
   await Promise.all(nodes.map((n) => n.start()))
   await eventually(() => {
@@ -69,7 +51,7 @@ describe('stash among our own nodes', () => {
     expect(owner.stashView().heldBy).toEqual(['conf-a', 'conf-b', 'conf-c'])
 
     // Restart: a new process (a fresh node object, empty RAM) with the same soul and address.
-    const old = running.shift()!
+    const old = meshes.running.shift()!
     await old.node.stop(2000)
     const again = meshNode('owner', ip(0)).node
     expect(again.stashDocument()).toBeNull()
@@ -132,7 +114,7 @@ describe('stash among our own nodes', () => {
     expect(conf.drops.get('stash_over_budget')).toBe(1)
 
     // stash_refresh on the plaza: the confidant pushes what it holds back to the owner over the mesh.
-    const ownerStats = running.find((r) => r.node === owner)!.mesh.mesh!.stats
+    const ownerStats = meshes.of(owner).mesh!.stats
     const before = ownerStats.counter('mesh_message.accepted')
     const refresh = buildRuntimeMessage({ kind: 'stash-refresh', payload: { owner_id: me.id, owner: me.name } }, { from: me.name, fromId: me.id, atMs: at() }, me.signer!)
     conf.receive('nara/plaza/stash_refresh', Buffer.from(encodeRuntimeMessage(refresh)))

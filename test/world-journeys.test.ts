@@ -5,42 +5,22 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { NaraNode } from '../main/core/node'
-import { NodeMesh } from '../main/core/mesh/nodeMesh'
 import { addHop, verifyWorldMessage, worldMessageId, type WorldMessage } from '../main/core/protocol/world'
 import { createCommandRouter } from '../main/core/bus/control/router'
 import { DataPlane } from '../main/core/bus/dataPlane'
 import { bridgeNode } from '../main/core/bus/nodeBridge'
 import { keys, type JourneyView } from '../main/core/views'
-import { eventually, makeNode, testIdentity } from './support/nodes'
-import { startMosquitto, type TestBroker } from './support/brokers'
+import { eventually, testIdentity } from './support/nodes'
+import { MeshNodes } from './support/meshNodes'
+import { startMosquitto } from './support/brokers'
 
-const running: { node: NaraNode; mesh: NodeMesh }[] = []
-let broker: TestBroker | null = null
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.node.stop(3000)))
-  await broker?.stop()
-  broker = null
-})
-
-function meshNode(name: string, ip: string, brokerUrl: string): { node: NaraNode; mesh: NodeMesh } {
-  const node = makeNode(name, brokerUrl, { transport: 'hybrid', meshIP: ip }, { presence: { keepAlivePingMs: 0 } })
-  const mesh = new NodeMesh({
-    listen: { host: ip, port: 7433 },
-    transport: 'hybrid',
-    scanCidr: `${ip}/32`,
-    config: { gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } }
-  })
-  node.attachMesh(mesh)
-  const r = { node, mesh }
-  running.push(r)
-  return r
-}
+const meshes = new MeshNodes()
+afterEach(() => meshes.stopAll())
 
 async function fourNodes(): Promise<NaraNode[]> {
-  broker = await startMosquitto()
+  meshes.broker = await startMosquitto()
   const names = ['ori', 'rel-a', 'rel-b', 'rel-c']
-  const nodes = names.map((n, i) => meshNode(n, `127.0.51.${i + 2}`, broker!.url).node)
+  const nodes = names.map((n, i) => meshes.add(n, `127.0.51.${i + 2}`, meshes.broker!.url, { node: { presence: { keepAlivePingMs: 0 } } }).node)
   await Promise.all(nodes.map((n) => n.start()))
   await eventually(() => {
     for (const n of nodes) expect(n.directory.onlineMeshPeers().sort(), n.name).toEqual(names.filter((x) => x !== n.name).sort())
@@ -98,7 +78,7 @@ describe('world journeys among our own nodes', () => {
     expect(ori.drops.get('world_too_long')).toBe(1)
     // Over HTTP: a broken chain answers 400 with the reason, a replay of a relayed postcard too.
     const url = ori.directory.meshIPOf('rel-a')!
-    const client = running.find((r) => r.node === ori)!.mesh.mesh!.client
+    const client = meshes.of(ori).mesh!.client
     const forgedC = addHop(fresh('rel-b'), 'rel-c', testIdentity('mallory').signer!, 1, '🌟')
     const r400 = await client.relayWorld(`http://${url}:7433`, 'rel-a', forgedC)
     expect(r400.ok && r400.value.status).toBe(400)

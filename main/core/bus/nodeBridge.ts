@@ -149,6 +149,14 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
     fill(q, out)
     return out
   }
+  /** Fresh on every query: each item of `list()` under its own key. */
+  const fromList = <V>(list: () => V[], keyOf: (v: V) => string) =>
+    answer((q, out) => {
+      for (const value of list()) {
+        const key = keyOf(value)
+        if (q.matches(key)) out.push({ key, value })
+      }
+    })
   const fromStore = <V>(store: RecentMap<{ view: V; seq: number }>) =>
     answer((q, out) => {
       for (const [key, e] of store.entries()) if (q.matches(key)) out.push({ key, value: e.view, timestamp: e.seq })
@@ -159,15 +167,7 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       keys.self,
       answer((_, out) => out.push({ key: keys.self, value: node.selfView() ?? lastSelf }))
     ),
-    plane.declareQueryable(
-      keys.neighbours,
-      answer((q, out) => {
-        for (const n of node.neighbours()) {
-          const key = keys.neighbour(n.name)
-          if (q.matches(key)) out.push({ key, value: n })
-        }
-      })
-    ),
+    plane.declareQueryable(keys.neighbours, fromList(() => node.neighbours(), (n) => keys.neighbour(n.name))),
     plane.declareQueryable(keys.newspapers, fromStore(newspapers)),
     plane.declareQueryable(keys.zines, fromStore(zines)),
     plane.declareQueryable(
@@ -186,18 +186,8 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
         if (s) out.push({ key: keys.stats, value: s })
       })
     ),
-    plane.declareQueryable(
-      keys.checkpoints,
-      answer((q, out) => {
-        for (const c of node.checkpointHistory?.() ?? []) if (q.matches(keys.checkpoint(c.subject))) out.push({ key: keys.checkpoint(c.subject), value: c })
-      })
-    ),
-    plane.declareQueryable(
-      keys.rounds,
-      answer((q, out) => {
-        for (const r of node.checkpointRounds?.() ?? []) if (q.matches(keys.round(r.subject))) out.push({ key: keys.round(r.subject), value: r })
-      })
-    ),
+    plane.declareQueryable(keys.checkpoints, fromList(() => node.checkpointHistory?.() ?? [], (c) => keys.checkpoint(c.subject))),
+    plane.declareQueryable(keys.rounds, fromList(() => node.checkpointRounds?.() ?? [], (r) => keys.round(r.subject))),
     plane.declareQueryable(
       keys.stash,
       answer((_, out) => {
@@ -205,12 +195,7 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
         if (v) out.push({ key: keys.stash, value: v })
       })
     ),
-    plane.declareQueryable(
-      keys.journeys,
-      answer((q, out) => {
-        for (const j of node.journeys?.() ?? []) if (q.matches(keys.journey(j.id))) out.push({ key: keys.journey(j.id), value: j })
-      })
-    ),
+    plane.declareQueryable(keys.journeys, fromList(() => node.journeys?.() ?? [], (j) => keys.journey(j.id))),
     plane.declareQueryable(
       keys.lifecycle,
       answer((_, out) => {

@@ -7,6 +7,9 @@ import { signAttestation, type CheckpointProposal, type CheckpointVote } from '.
 import type { Signer } from '../protocol/crypto'
 import type { CheckpointPayload } from '../protocol/types'
 import type { DerivedHistory } from './derive'
+import type { Party } from '../presence/observationEvents'
+
+export type { Party }
 
 /** Voters needed besides the proposer (Go `MinVotersRequired`). */
 export const MIN_VOTERS = 5
@@ -14,11 +17,6 @@ export const MIN_VOTERS = 5
 export const MAX_CHECKPOINT_SIGNATURES = 10
 export const CHECKPOINT_VERSION = 2
 const TOLERANCE = { restarts: 5, totalUptime: 60, firstSeen: 60 } as const
-
-export interface Party {
-  name: string
-  id: string
-}
 
 /** Agreement within Go's tolerances: restarts ±5, uptime ±60 s, first seen ±60 s. */
 export function approves(proposed: DerivedHistory, ours: DerivedHistory): boolean {

@@ -287,26 +287,22 @@ export class MeshClient {
     return { ok: true, value: { status: 200, success: body.value.success } }
   }
 
-  /** POST /world/relay with a postcard; true when the peer took it (HTTP 200). */
-  async relayWorld(baseUrl: string, peerName: string | undefined, m: WorldMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
-    const r = await this.request(baseUrl, {
-      method: 'POST',
-      path: '/world/relay',
-      body: Buffer.from(encodeWorldMessage(m), 'utf8'),
-      timeoutMs,
-      maxResponseBytes: MAX_SMALL_BODY,
-      auth: true,
-      expectSigner: peerName
-    })
-    return r.ok ? { ok: true, value: { status: r.value.status } } : r
+  /** POST /world/relay with a postcard; the status tells whether the peer took it (200). */
+  relayWorld(baseUrl: string, peerName: string | undefined, m: WorldMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    return this.postForStatus(baseUrl, peerName, '/world/relay', encodeWorldMessage(m), timeoutMs)
   }
 
   /** POST /mesh/message with one runtime message (the answer is always an empty 200). */
-  async postMessage(baseUrl: string, peerName: string | undefined, m: RuntimeMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+  postMessage(baseUrl: string, peerName: string | undefined, m: RuntimeMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    return this.postForStatus(baseUrl, peerName, '/mesh/message', encodeRuntimeMessage(m), timeoutMs)
+  }
+
+  /** A signed POST whose answer only matters by its status. */
+  private async postForStatus(baseUrl: string, peerName: string | undefined, path: string, body: string, timeoutMs: number): Promise<ClientResult<{ status: number }>> {
     const r = await this.request(baseUrl, {
       method: 'POST',
-      path: '/mesh/message',
-      body: Buffer.from(encodeRuntimeMessage(m), 'utf8'),
+      path,
+      body: Buffer.from(body, 'utf8'),
       timeoutMs,
       maxResponseBytes: MAX_SMALL_BODY,
       auth: true,
