@@ -113,11 +113,11 @@ describe('stash among our own nodes', () => {
     expect(conf.stashView().holding).toHaveLength(limit)
     expect(conf.drops.get('stash_over_budget')).toBe(1)
 
-    // stash_refresh on the plaza: the confidant pushes what it holds back to the owner over the mesh.
-    const ownerStats = meshes.of(owner).mesh!.stats
-    const before = ownerStats.counter('mesh_message.accepted')
+    // stash_refresh on the plaza: the confidant pushes what it holds (the owner's newest version) back over the mesh.
+    expect(owner.stashDocument()).toBeNull()
     const refresh = buildRuntimeMessage({ kind: 'stash-refresh', payload: { owner_id: me.id, owner: me.name } }, { from: me.name, fromId: me.id, atMs: at() }, me.signer!)
     conf.receive('nara/plaza/stash_refresh', Buffer.from(encodeRuntimeMessage(refresh)))
-    await eventually(() => expect(ownerStats.counter('mesh_message.accepted')).toBe(before + 1))
+    await eventually(() => expect(owner.stashDocument()).toBe('{"v":2}'))
+    expect(owner.stashView().recoveredFrom).toBe(conf.name)
   }, 40000)
 })
