@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { barrioOf, gridCellIndex, gridSize, sameBarrio, vibe } from '../main/core/social/barrio'
 import { trendStep, type TrendPeer } from '../main/core/social/trends'
-import { isNiceNumber, shouldRandomTease, shouldTeaseForComeback, shouldTeaseForNiceNumber, shouldTeaseForRestarts, shouldTeaseForTrendAbandon, TeaseCooldown } from '../main/core/social/teasing'
+import { isNiceNumber, teaseReason, shouldRandomTease, shouldTeaseForComeback, shouldTeaseForNiceNumber, shouldTeaseForRestarts, shouldTeaseForTrendAbandon, TeaseCooldown } from '../main/core/social/teasing'
 import { trimmedMean } from '../main/core/presence/projection'
 import { BARRIO_EMOJI, TREND_EMOJIS } from '../main/core/protocol/names'
 import { seededRandom } from '../main/core/clock'
@@ -91,6 +91,14 @@ describe('barrios, trends and teasing decisions', () => {
     expect(shouldTeaseForComeback('OFFLINE', true, P)).toBe(false)
     expect(shouldTeaseForTrendAbandon('x-style', '', 0.5, P)).toBe(true)
     expect(shouldTeaseForTrendAbandon('x-style', '', 0.1, P)).toBe(false)
+    // Go's order: restarts, nice number, comeback, trend abandon, then chance (random teases skip the jitter).
+    const ctx = { restarts: 0, startTime: now - 3600, previousState: 'ONLINE', online: true, previousTrend: '', currentTrend: '', trendPopularity: 0, inMyBarrio: false, nowSec: now, soulText: 'soul', target: 'bart', personality: P }
+    expect(teaseReason({ ...ctx, restarts: 20, startTime: now - 2 * 86400 })).toEqual({ reason: 'high-restarts', delayed: true })
+    expect(teaseReason({ ...ctx, previousState: 'MISSING' })).toEqual({ reason: 'comeback', delayed: true })
+    expect(teaseReason({ ...ctx, previousTrend: 'x-style', trendPopularity: 0.9 })).toEqual({ reason: 'trend-abandon', delayed: true })
+    const randomAt = [...Array(2000).keys()].map((i) => teaseReason({ ...ctx, nowSec: now + i })).filter((d) => d !== null)
+    expect(randomAt.length).toBeGreaterThan(0)
+    expect(randomAt.every((d) => d!.reason === 'random' && !d!.delayed)).toBe(true)
     const cd = new TeaseCooldown()
     expect(cd.tryTease('bart', now)).toBe(true)
     expect(cd.tryTease('bart', now + 300)).toBe(false)
