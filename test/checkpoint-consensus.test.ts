@@ -163,6 +163,11 @@ describe('rounds among our own nodes on mosquitto', () => {
     const rounds = await plane.get<CheckpointRoundView>(keys.rounds, { consolidation: 'none' })
     expect(rounds.find((r) => r.value.subject === 'pia')?.value.outcome).toBe('finalised')
     expect(streamed).toContain(keys.round('pia'))
+    // A restart seen after the checkpoint adds to the anchored count shown for pia.
+    const ben = voters[0]!
+    const anchored = ben.neighbour('pia')!.checkpoint!
+    ben.addEvent(restart('pia', cp.asOfTime + 5, cp.asOfTime + 6, 'ben'), 'unsigned')
+    expect(ben.neighbour('pia')!.checkpoint!.restarts).toBe(anchored.restarts + 1)
     const stored = pia.ledger.get(cp.id) as SyncEventOf<'checkpoint'>
     expect(verifyCheckpointEvent(stored, (id) => nodes.find((n) => n.identity.id === id)?.identity.signer!.publicKey).validCount).toBe(6)
   }, 40000)

@@ -613,7 +613,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.opinions.apply(e)
     }
     this.emit('event', eventView(e, trust))
-    if (e.svc === 'checkpoint') this.checkpoints.onStored(e)
+    this.checkpoints.noteStored(e)
     return 'added'
   }
 

@@ -37,6 +37,7 @@ export const GO_CHECKPOINT_TIMINGS: CheckpointTimings = {
 export const ROUNDS_KEPT = 64
 export const VOTES_PER_ROUND = 64
 export const HISTORY_KEPT = 256
+export const ABOUT_CACHE_KEPT = 4096
 
 export interface CheckpointHost {
   /** Boot recovery done and our opinions formed (Go `IsBootRecoveryComplete`). */
@@ -62,6 +63,8 @@ export class CheckpointService {
   private lastCheckMs: number | null = null
   private readonly rounds = new Map<string, CheckpointRoundView>()
   private readonly history = new Map<string, CheckpointView>()
+  private readonly about = new Map<string, SyncEvent[]>()
+  private cacheVersion = -1
 
   constructor(
     private readonly core: PresenceCore,
@@ -79,8 +82,32 @@ export class CheckpointService {
     return Math.floor(this.core.clock.nowMs() / 1000)
   }
 
+  /**
+   * The subject's observation and checkpoint events, cached per subject: views ask on every peer
+   * update, and a full ledger scan each time would cost O(ledger) per neighbour.
+   */
   private eventsAbout(subject: string): SyncEvent[] {
-    return this.core.ledger.query({ services: ['observation', 'checkpoint'], subjects: [subject] })
+    const ledger = this.core.ledger
+    if (ledger.version !== this.cacheVersion) {
+      this.about.clear()
+      this.cacheVersion = ledger.version
+    }
+    let events = this.about.get(subject)
+    if (!events) {
+      events = ledger.query({ services: ['observation', 'checkpoint'], subjects: [subject] })
+      this.about.set(subject, events)
+      if (this.about.size > ABOUT_CACHE_KEPT) this.about.delete(this.about.keys().next().value as string)
+    }
+    return events
+  }
+
+  /** Every event the ledger accepted (the node calls this): keeps the per-subject cache true. */
+  noteStored(e: SyncEvent): void {
+    if (e.svc === 'observation') this.about.delete(e.observation.subject ?? '')
+    else if (e.svc === 'checkpoint') {
+      this.about.delete(e.checkpoint.subject)
+      this.onStored(e)
+    }
   }
 
   /** What our ledger says about `subject` now. */
@@ -232,8 +259,7 @@ export class CheckpointService {
   // ---------------------------------------------------------------------------------------
   // Finalised checkpoints (ours or received): history and round outcomes
 
-  /** Every checkpoint event the ledger accepted (the node calls this after storing one). */
-  onStored(e: SyncEventOf<'checkpoint'>): void {
+  private onStored(e: SyncEventOf<'checkpoint'>): void {
     const p = e.checkpoint
     const view: CheckpointView = {
       id: e.id,
