@@ -5,27 +5,24 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DataPlane } from '../main/core/bus/dataPlane'
 import { bridgeNode, type NodeBridge } from '../main/core/bus/nodeBridge'
 import { createCommandRouter } from '../main/core/bus/control/router'
 import type { NaraNode } from '../main/core/node'
-import { startUiServer, type UiServer } from '../main/core/ui/server'
 import { newCheckpointEvent } from '../main/core/protocol/events'
 import { startAedes } from './support/brokers'
 import { eventually } from './support/nodes'
 import { MeshNodes } from './support/meshNodes'
-import { builtRendererDir, launchChromium, screenshotDir } from './support/uiBrowser'
+import { openUi, screenshotDir } from './support/uiBrowser'
 
 const meshes = new MeshNodes()
 let home: NaraNode
 let plane: DataPlane
 let bridge: NodeBridge
-let ui: UiServer
-let browser: Browser
+let opened: Awaited<ReturnType<typeof openUi>> | null = null
 let page: Page
-const pageErrors: string[] = []
 
 async function nav(view: string): Promise<void> {
   await page.click(`[data-nav="${view}"]`)
@@ -33,7 +30,6 @@ async function nav(view: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const rendererDir = builtRendererDir()
   mkdirSync(screenshotDir(), { recursive: true })
   meshes.broker = await startAedes()
   const opts = { node: { presence: { keepAlivePingMs: 0 }, checkpoints: { voteWindowMs: 500, voteJitterMs: 50 } } }
@@ -46,16 +42,12 @@ beforeAll(async () => {
   await eventually(() => {
     for (const n of others) expect(n.directory.onlineMeshPeers().length).toBe(2)
   }, 10_000)
-  ui = await startUiServer({ host: '127.0.0.1', port: 0, dataPlane: plane, control: createCommandRouter(home), rendererDir, log: () => {} })
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 })
-  page.on('pageerror', (e) => pageErrors.push(String(e)))
-  await page.goto(ui.url)
+  opened = await openUi({ dataPlane: plane, control: createCommandRouter(home), height: 1000 })
+  page = opened.page
 }, 60_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await ui?.close()
+  await opened?.close()
   bridge?.close()
   await meshes.stopAll()
 })
@@ -103,6 +95,6 @@ describe('shared work in the UI', () => {
   })
 
   it('no page errors happened', () => {
-    expect(pageErrors).toEqual([])
+    expect(opened?.pageErrors).toEqual([])
   })
 })
