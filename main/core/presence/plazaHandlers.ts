@@ -289,7 +289,9 @@ export class PlazaHandlers {
         trust = 'unknown-key'
       }
     }
-    if (c.addFilteredEvent(e, trust) === 'filtered') c.flag('social_filtered_by_personality')
+    const outcome = c.addFilteredEvent(e, trust)
+    if (outcome === 'filtered') c.flag('social_filtered_by_personality')
+    else if (outcome === 'added') c.buzz.bump(5) // Go: a social event that made it into memory raises buzz by 5
   }
 
   /** plaza.md §3.8, responder side: the social events about the requested subjects. */
