@@ -10,7 +10,9 @@ import { createCommandRouter } from '../main/core/bus/control/router'
 import { DataPlane } from '../main/core/bus/dataPlane'
 import { bridgeNode } from '../main/core/bus/nodeBridge'
 import { keys, type JourneyView } from '../main/core/views'
-import { eventually, testIdentity } from './support/nodes'
+import { eventually, makeNode, testIdentity } from './support/nodes'
+import { ManualClock } from '../main/core/clock'
+import { JOURNEY_TIMEOUT_MS } from '../main/core/world/journeys'
 import { MeshNodes } from './support/meshNodes'
 import { startMosquitto } from './support/brokers'
 
@@ -92,4 +94,19 @@ describe('world journeys among our own nodes', () => {
     // The relayed postcard verifies hop by hop with the nodes' keys.
     expect(verifyWorldMessage(hop(good, a), (n) => nodes.find((x) => x.name === n)?.identity.signer!.publicKey).valid).toBe(true)
   }, 30000)
+
+  it('a journey we passed on that never completes times out after 5 minutes with a journey-timeout observation', () => {
+    const clock = new ManualClock(1_770_000_000_000)
+    const n = makeNode('lonely', 'mqtt://127.0.0.1:1', {}, { clock })
+    const m: WorldMessage = { id: worldMessageId('far-away', 'hi', 1n), message: 'hi', originator: 'far-away', hops: [] }
+    expect(n.world.receive(m)).toEqual({ ok: true })
+    const timeouts = () => n.ledger.query({ services: ['social'] }).filter((e) => e.svc === 'social' && e.social.reason === 'journey-timeout' && e.social.target === 'far-away')
+    n.world.tick()
+    expect(timeouts()).toHaveLength(0)
+    clock.advance(JOURNEY_TIMEOUT_MS + 1000)
+    n.world.tick()
+    n.world.tick()
+    expect(timeouts()).toHaveLength(1)
+    expect(timeouts()[0]!.emitter).toBe('lonely')
+  })
 })
