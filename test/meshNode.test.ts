@@ -5,33 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { newPingEvent, signEvent, newSocialEvent } from '../main/core/protocol/events'
 import type { NaraNode } from '../main/core/node'
-import { NodeMesh } from '../main/core/mesh/nodeMesh'
 import type { ZineExchangeView } from '../main/core/views'
-import { eventually, makeNode } from './support/nodes'
-import { startAedes, type TestBroker } from './support/brokers'
+import { eventually } from './support/nodes'
+import { MeshNodes } from './support/meshNodes'
+import { startAedes } from './support/brokers'
 
-const running: { node: NaraNode; mesh: NodeMesh }[] = []
-let broker: TestBroker | null = null
+const meshes = new MeshNodes()
+afterEach(() => meshes.stopAll())
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.node.stop(3000)))
-  await broker?.stop()
-  broker = null
-})
-
-function meshNode(name: string, ip: string, transport: 'gossip' | 'hybrid', brokerUrl: string, scanCidr: string): { node: NaraNode; mesh: NodeMesh } {
-  const node = makeNode(name, brokerUrl, { transport, meshIP: ip })
-  const mesh = new NodeMesh({
-    listen: { host: ip, port: 7433 },
-    transport,
-    scanCidr,
-    config: { gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } }
-  })
-  node.attachMesh(mesh)
-  const r = { node, mesh }
-  running.push(r)
-  return r
-}
+const meshNode = (name: string, ip: string, transport: 'gossip' | 'hybrid', brokerUrl: string, scanCidr: string) => meshes.add(name, ip, brokerUrl, { transport, scanCidr })
 
 const recentIds = (n: NaraNode): string[] => {
   const cut = n.clock.nowNs() - 300n * 1_000_000_000n
@@ -73,9 +55,9 @@ describe('mesh inside NaraNode', () => {
   })
 
   it('hybrid: nodes on a broker and a mesh converge to the same ledger for the last 5 minutes', async () => {
-    broker = await startAedes()
-    const a = meshNode('hy-a', '127.0.44.12', 'hybrid', broker.url, '127.0.44.13/32')
-    const b = meshNode('hy-b', '127.0.44.13', 'hybrid', broker.url, '127.0.44.12/32')
+    meshes.broker = await startAedes()
+    const a = meshNode('hy-a', '127.0.44.12', 'hybrid', meshes.broker.url, '127.0.44.13/32')
+    const b = meshNode('hy-b', '127.0.44.13', 'hybrid', meshes.broker.url, '127.0.44.12/32')
     await a.node.start()
     await b.node.start()
     // the plaza teaches each node the other's mesh IP (hey_there) and marks it ONLINE

@@ -10,6 +10,10 @@
  *   {"cmd":"health"}                → {"ok":true, "subsystem":..., "healthy":bool} (SURVEY)
  *   {"cmd":"settings.get"} / {"cmd":"settings.set","settings":{...}}  (desktop shell only)
  *   {"cmd":"soul.export","confirm":true}  never answered with the soul over a renderer carrier
+ *   {"cmd":"checkpoint.propose"}    → {"ok":true} once our checkpoint proposal is on the plaza
+ *   {"cmd":"journey.start","message":"hi"} → {"ok":true,"id":...} once a peer took our postcard
+ *   {"cmd":"stash.set","json":"{...}"} → {"ok":true,"confidants":[...]} once confidants hold it
+ *   {"cmd":"stash.get"}             → {"ok":true,"stash":"{...}"|null} (local control only; the stash is ours)
  * Unknown commands and malformed requests get {"ok":false,"error":"..."}.
  */
 import type { NeighbourView, NodeState, SelfView } from './views'
@@ -23,6 +27,10 @@ export type ControlRequest =
   | { cmd: 'settings.get' }
   | { cmd: 'settings.set'; settings: Record<string, unknown> }
   | { cmd: 'soul.export'; confirm: boolean }
+  | { cmd: 'checkpoint.propose' }
+  | { cmd: 'journey.start'; message: string }
+  | { cmd: 'stash.set'; json: string }
+  | { cmd: 'stash.get' }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 
@@ -38,4 +46,12 @@ export interface NodeControl {
   peers(): NeighbourView[]
   join(): Promise<NodeState>
   leave(): Promise<NodeState>
+  /** Starts a checkpoint round about ourselves now (nodes that take part in consensus). */
+  proposeCheckpoint?(): { ok: boolean; reason?: string }
+  /** Sends a postcard of ours around the world (nodes with a mesh). */
+  startJourney?(message: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }>
+  /** Seals a JSON document as our stash and hands it to confidants. */
+  setStash?(json: string): Promise<{ ok: true; confidants: string[] } | { ok: false; reason: string }>
+  /** Our stash document (JSON text), or null. */
+  stashDocument?(): string | null
 }

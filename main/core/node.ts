@@ -27,7 +27,13 @@ import { NewspaperService } from './presence/newspaperService'
 import { PeerDirectory } from './presence/peerDirectory'
 import { eventView, neighbourView, peerStatus } from './presence/peerViews'
 import { keepInMemory } from './presence/personalityFilter'
-import { PlazaHandlers, type CheckpointActivity } from './presence/plazaHandlers'
+import { PlazaHandlers } from './presence/plazaHandlers'
+import { CheckpointService, type CheckpointTimings } from './checkpoints/service'
+import { WorldJourneys } from './world/journeys'
+import { SocialLife, type SocialTimings } from './social/service'
+import { StashService } from './stash/service'
+import type { RuntimeMessage } from './protocol/runtimeMessage'
+import type { WorldMessage } from './protocol/world'
 import { Reconciler } from './presence/reconciliation'
 import { Sightings } from './presence/sightings'
 import { StartTimeVotes } from './presence/startTime'
@@ -46,7 +52,7 @@ import { encodeEvent } from './protocol/events'
 import type { Signer } from './protocol/crypto'
 import type { Coordinates, HostStats, NaraObservation, SyncEvent, SyncEventOf } from './protocol/types'
 import type {
-  LifecycleView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
+  CheckpointRoundView, CheckpointView, JourneyView, LifecycleView, StashView, NeighbourView, NewspaperView, NodeState, PeerStatus, SelfView, StatsView, Trust, ZineExchangeView, EventView
 } from './views'
 
 export type { PlazaSignal } from './presence/core'
@@ -60,6 +66,10 @@ export interface NaraNodeEvents {
   lifecycle: [LifecycleView]
   stats: [StatsView]
   plaza: [PlazaSignal]
+  checkpoint: [CheckpointView]
+  round: [CheckpointRoundView]
+  journey: [JourneyView]
+  stash: [StashView]
 }
 
 /** The seam the mesh plugs into. */
@@ -75,6 +85,12 @@ export interface MeshAttachment {
   peerCount?(): number
   /** GET /ping to a peer's mesh address (presence evidence); null when it did not answer as that peer. */
   ping?(name: string, timeoutMs: number): Promise<{ rttMs: number } | null>
+  /** POST /world/relay to a peer; true when it took the postcard. */
+  relayWorld?(name: string, m: WorldMessage): Promise<boolean>
+  /** POST /dm of one signed event; true when the peer accepted it. */
+  sendDM?(name: string, e: SyncEvent): Promise<boolean>
+  /** POST /mesh/message of one runtime message; true when the peer answered 200. */
+  sendMessage?(name: string, m: RuntimeMessage): Promise<boolean>
 }
 
 /** Presence knobs that are not reference timings (tests shrink or disable them). */
@@ -97,6 +113,12 @@ export interface NaraNodeOptions {
   ledger?: Ledger
   hostStats?: () => HostStats
   presence?: PresenceOptions
+  /** Checkpoint consensus timings (tests shrink them); Go's by default. */
+  checkpoints?: Partial<CheckpointTimings>
+  /** Trend / tease timings (tests shrink them); Go's by default. */
+  social?: Partial<SocialTimings>
+  /** How long a stash call waits for its reply (Go: 30 s). */
+  stashCallTimeoutMs?: number
 }
 
 type Via = 'plaza' | 'mesh'
@@ -139,6 +161,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly reconciler: Reconciler
   private readonly startTimeVotes = new StartTimeVotes()
   private readonly ledgerRecovery: LedgerRecovery
+  readonly checkpoints: CheckpointService
+  readonly world: WorldJourneys
+  readonly social: SocialLife
+  readonly stash: StashService
 
   private transport: PlazaTransport | null = null
   private embedded: EmbeddedPlaza | null = null
@@ -197,7 +223,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       coordinates: this.coordinates,
       weightedBuzz: () => this.weightedBuzz(),
       selfObservation: () => this.selfObservation(),
-      active: () => this.state === 'online' || this.state === 'joining'
+      active: () => this.state === 'online' || this.state === 'joining',
+      social: () => ({ licensePlate: this.social.licensePlate, trend: this.social.trend })
     })
     this.howdy = new HowdyCoordinator({
       clock: this.clock,
@@ -212,8 +239,58 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       howdy: this.howdy,
       newspaper: this.papers,
       startTimeVotes: this.startTimeVotes,
-      emitNewspaper: (v) => this.emit('newspaper', v)
+      emitNewspaper: (v) => this.emit('newspaper', v),
+      checkpoints: { onProposal: (p) => this.checkpoints.onProposal(p), onVote: (v) => this.checkpoints.onVote(v) },
+      journeyComplete: (c) => this.world.onCompletion(c),
+      stashRefresh: (m) => this.stash.receive(m),
+      heardHello: (_name, id) => this.stash.pushTo(id)
     })
+    this.stash = new StashService(
+      this.core,
+      {
+        seed: () => this.identity.soul!.seed,
+        send: (toId, m) => {
+          const name = this.neighbourhood.nameOfId(toId)
+          return name && this.mesh?.sendMessage ? this.mesh.sendMessage(name, m) : Promise.resolve(false)
+        },
+        candidates: () => {
+          const online = new Set(this.directory.onlineMeshPeers())
+          return this.neighbours()
+            .filter((v) => online.has(v.name) && v.id)
+            .sort((a, b) => b.uptimeSeconds - a.uptimeSeconds)
+            .map((v) => ({ name: v.name, id: v.id }))
+        },
+        emit: (v) => this.emit('stash', v),
+        memoryMode: () => this.ledger.mode
+      },
+      opts.stashCallTimeoutMs
+    )
+    this.social = new SocialLife(
+      this.core,
+      {
+        coordinates: this.coordinates,
+        statusOf: (r) => this.peerStatus(r),
+        sendDM: (name, e) => void this.mesh?.sendDM?.(name, e).catch(() => false),
+        changed: () => this.emitSelf()
+      },
+      opts.social
+    )
+    this.world = new WorldJourneys(this.core, {
+      onlinePeers: () => this.directory.onlineMeshPeers(),
+      keyOf: (name) => (name === this.identity.name ? this.signer.publicKey : this.neighbourhood.keyOf(name)),
+      send: (name, m) => this.mesh?.relayWorld?.(name, m) ?? Promise.resolve(false),
+      emit: (v) => this.emit('journey', v)
+    })
+    this.checkpoints = new CheckpointService(
+      this.core,
+      {
+        ready: () => this.bootOpinionFormed,
+        onlineOthers: () => this.neighbourhood.all().filter((r) => r.name !== this.identity.name && this.peerStatus(r) === 'ONLINE').length,
+        emitRound: (v) => this.emit('round', { ...v, votes: [...v.votes] }),
+        emitCheckpoint: (v) => this.emit('checkpoint', v)
+      },
+      opts.checkpoints
+    )
     this.verifier = new PingVerifier(this.core)
     this.reconciler = new Reconciler(this.core, this.verifier)
     this.ledgerRecovery = new LedgerRecovery(this.core, () => this.mesh !== null)
@@ -494,9 +571,42 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.plazaMessagesHandled++
   }
 
-  /** Recent checkpoint proposals/votes seen on the plaza (for display). */
-  checkpointActivity(): readonly CheckpointActivity[] {
-    return this.handlers.checkpointActivity
+  /** Finalised checkpoints stored since start (oldest first), optionally about one nara. */
+  checkpointHistory(subject?: string): CheckpointView[] {
+    return this.checkpoints.checkpoints(subject)
+  }
+
+  /** Consensus rounds seen since start (oldest first). */
+  checkpointRounds(): CheckpointRoundView[] {
+    return this.checkpoints.roundViews()
+  }
+
+  /** Control: send a postcard of ours around the world (over the mesh). */
+  startJourney(message: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }> {
+    return this.world.start(message)
+  }
+
+  /** Control: seal a JSON document as our stash and hand it to confidants. */
+  setStash(json: string): Promise<{ ok: true; confidants: string[] } | { ok: false; reason: string }> {
+    return this.stash.set(json)
+  }
+
+  stashDocument(): string | null {
+    return this.stash.document
+  }
+
+  stashView(): StashView {
+    return this.stash.view()
+  }
+
+  /** World journeys we started or relayed since start. */
+  journeys(): JourneyView[] {
+    return this.world.views()
+  }
+
+  /** Control: propose our own checkpoint now instead of waiting for the daily schedule. */
+  proposeCheckpoint(): { ok: boolean; reason?: string } {
+    return this.checkpoints.proposeNow()
   }
 
   // ---------------------------------------------------------------------------------------
@@ -558,6 +668,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     }
     this.emit('event', eventView(e, trust))
     if (trust === 'verified' && e.emitter && this.neighbourhood.noteVerifiedEvent(e.emitter)) this.emitPeer(e.emitter)
+    this.checkpoints.noteStored(e)
     return 'added'
   }
 
@@ -611,7 +722,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   }
 
   neighbourView(r: NeighbourRecord): NeighbourView {
-    return neighbourView(r, this.peerStatus(r), this.projection)
+    const v = neighbourView(r, this.peerStatus(r), this.projection)
+    v.checkpoint = this.checkpoints.anchoredHistory(r.name)
+    if (v.checkpoint && v.checkpoint.restarts > v.restarts) v.restarts = v.checkpoint.restarts
+    return v
   }
 
   neighbours(): NeighbourView[] {
@@ -636,7 +750,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       bonded: me.bonded,
       personality: { ...me.personality },
       aura: computeAura(me.soulText, me.name, me.personality, BigInt(Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000))),
-      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality),
+      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality, this.social.trend.emoji),
+      licensePlate: this.social.licensePlate,
+      barrio: this.social.barrioName,
+      trend: this.social.trend.trend,
       state: this.state,
       transport: this.config.transport,
       broker: this.brokerUrl,
@@ -696,7 +813,9 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     // Known by name only (hearsay, a key learnt over the mesh): no status yet, so no MISSING before the first sighting.
     if (!r.observation.online && !this.projection.stateOf(name)) return
     const view = this.neighbourView(r)
+    const previous = this.lastPeerStatus.get(name)
     this.lastPeerStatus.set(name, view.status)
+    if (view.status === 'ONLINE') this.social.onPeerOnline(r, previous)
     this.emit('peer', view)
   }
 
@@ -765,6 +884,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       load: this.hostStats().LoadAvg
     })
     let quiet = !booting && this.reconciler.runOnce().length === 0
+    this.checkpoints.tick()
+    this.world.tick()
+    this.social.tick()
+    this.stash.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) {

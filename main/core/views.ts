@@ -11,6 +11,10 @@
  *   nara/local/events/{svc}           EventView          (every accepted ledger event; refused statements once, flagged `rejected`)
  *   nara/local/stats                  StatsView
  *   nara/local/lifecycle              LifecycleView      (join/leave/quit progress)
+ *   nara/local/checkpoints/{subject}  CheckpointView     (every stored checkpoint; history via get)
+ *   nara/local/rounds/{subject}       CheckpointRoundView (a consensus round as it happens)
+ *   nara/local/journeys/{id}          JourneyView        (world journeys we started or relayed)
+ *   nara/local/stash                  StashView          (who holds ours, whose we hold)
  * Names are single key chunks: a name containing '/', '*', '$', '#', '?' or starting with '@'
  * is percent-encoded by `keyChunk` so it can never widen a subscription.
  */
@@ -38,6 +42,11 @@ export interface SelfView {
   personality: PersonalityView
   aura: AuraView
   flair: string
+  /** Our barrio's emoji, as our newspaper's LicensePlate. */
+  licensePlate: string
+  barrio: string
+  /** The trend we follow ('' when none). */
+  trend: string
   state: NodeState
   transport: 'mqtt' | 'gossip' | 'hybrid'
   broker: string | null
@@ -77,6 +86,18 @@ export interface NeighbourView {
   coordinates: { x: number; y: number; height: number; error: number } | null
   /** Another key claimed this bound name (trust-model.md): shown as a warning; absent when none did. */
   keyWarning?: string
+  /** Restarts and uptime anchored on the newest finalised checkpoint about this nara; null without one. */
+  checkpoint: NeighbourCheckpoint | null
+}
+
+export interface NeighbourCheckpoint {
+  /** Unix s of the newest checkpoint. */
+  asOfTime: number
+  /** Checkpoint restarts + restarts seen since. */
+  restarts: number
+  /** Checkpoint uptime + online time since (s). */
+  totalUptime: number
+  startTime: number
 }
 
 export interface NewspaperView {
@@ -134,6 +155,78 @@ export interface LifecycleView {
   atMs: number
 }
 
+/** A finalised checkpoint as stored in our ledger (events.md §2.7). */
+export interface CheckpointView {
+  id: string
+  subject: string
+  subjectId: string
+  /** Unix seconds the values hold for. */
+  asOfTime: number
+  round: number
+  restarts: number
+  totalUptime: number
+  startTime: number
+  previousId: string
+  voterIds: string[]
+  /** True when one of the signatures is ours (we voted for it, or proposed it). */
+  signedByUs: boolean
+}
+
+export interface CheckpointRoundVote {
+  attester: string
+  approved: boolean
+  atMs: number
+}
+
+/** One consensus round (plaza.md §6.2), seen from this node: a proposal and the votes on it. */
+export interface CheckpointRoundView {
+  subject: string
+  asOfTime: number
+  round: number
+  /** The proposal's values. */
+  restarts: number
+  totalUptime: number
+  startTime: number
+  startedAtMs: number
+  votes: CheckpointRoundVote[]
+  /** Our vote on someone else's round: approved or not; null when we did not vote (and why in `note`). */
+  ourVote: boolean | null
+  /** True when we are the proposer. */
+  mine: boolean
+  outcome: 'open' | 'finalised' | 'failed'
+  note: string
+}
+
+/** A world journey (postcard) we started or passed on. */
+export interface JourneyView {
+  id: string
+  originator: string
+  message: string
+  role: 'originator' | 'relay'
+  /** stuck: no next nara took it from us; timed-out: no journey_complete within 5 min. */
+  state: 'travelling' | 'complete' | 'stuck' | 'timed-out'
+  hops: { nara: string; timestamp: number; stamp: string }[]
+  startedAtMs: number
+  updatedAtMs: number
+}
+
+/** Our stash and our role as a confidant (never the stash's content). */
+export interface StashView {
+  hasStash: boolean
+  bytes: number
+  /** Unix s of our current version. */
+  updatedAt: number
+  /** The confidant that handed it back after a restart, or null. */
+  recoveredFrom: string | null
+  /** Confidants holding ours. */
+  heldBy: string[]
+  /** Stashes we hold for others (sealed: we cannot read them). */
+  holding: { owner: string; bytes: number; storedAt: number }[]
+  holdingBytes: number
+  budgetBytes: number
+  ownerLimit: number
+}
+
 const UNSAFE_CHUNK = /[/*$#?%]|^@/g
 
 /** Encodes a peer name so it is exactly one literal key-expression chunk. */
@@ -158,5 +251,12 @@ export const keys = {
   zine: (peer: string) => `nara/local/zines/${keyChunk(peer)}`,
   zines: 'nara/local/zines/*',
   event: (svc: string) => `nara/local/events/${keyChunk(svc)}`,
-  events: 'nara/local/events/*'
+  events: 'nara/local/events/*',
+  checkpoint: (subject: string) => `nara/local/checkpoints/${keyChunk(subject)}`,
+  checkpoints: 'nara/local/checkpoints/*',
+  round: (subject: string) => `nara/local/rounds/${keyChunk(subject)}`,
+  rounds: 'nara/local/rounds/*',
+  journey: (id: string) => `nara/local/journeys/${keyChunk(id)}`,
+  journeys: 'nara/local/journeys/*',
+  stash: 'nara/local/stash'
 } as const

@@ -1,7 +1,10 @@
 /** Debian's Chromium under playwright-core, with the flags this machine needs. */
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import type { DataPlane } from '../../main/core/bus/dataPlane'
+import type { CommandRouter } from '../../main/core/bus/control/router'
+import { startUiServer, type UiServer } from '../../main/core/ui/server'
 import { repoRoot } from './vectors'
 
 export const CHROMIUM_ARGS = [
@@ -28,3 +31,21 @@ export function builtRendererDir(): string {
 }
 
 export const screenshotDir = (): string => resolve(repoRoot, 'test-artifacts/screenshots')
+
+/** The built UI served for a node's data and control planes, open in a Chromium page; `close` frees both. */
+export async function openUi(opts: { dataPlane: DataPlane; control: CommandRouter; height?: number }): Promise<{ page: Page; pageErrors: string[]; close(): Promise<void> }> {
+  const ui: UiServer = await startUiServer({ host: '127.0.0.1', port: 0, dataPlane: opts.dataPlane, control: opts.control, rendererDir: builtRendererDir(), log: () => {} })
+  const browser = await launchChromium()
+  const page = await browser.newPage({ viewport: { width: 1280, height: opts.height ?? 800 }, deviceScaleFactor: 1 })
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  await page.goto(ui.url)
+  return {
+    page,
+    pageErrors,
+    async close() {
+      await browser.close()
+      await ui.close()
+    }
+  }
+}

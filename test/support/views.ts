@@ -10,6 +10,9 @@ export function selfView(name: string, state: NodeState, neighboursOnline: numbe
     personality: { Agreeableness: 1, Sociability: 2, Chill: 3 },
     aura: { primary: '#fff', secondary: '#000' },
     flair: '',
+    licensePlate: '',
+    barrio: '',
+    trend: '',
     state,
     transport: 'mqtt',
     broker: null,
@@ -41,6 +44,7 @@ export function neighbour(name: string, status: NeighbourView['status'] = 'ONLIN
     transport: 'plaza',
     trust: 'verified',
     lastPingRttMs: null,
-    coordinates: null
+    coordinates: null,
+    checkpoint: null
   }
 }

@@ -11,13 +11,17 @@
  *                                 consolidation 'none' for all N, oldest first)
  *   nara/local/stats              node.stats() or the last 'stats' event
  *   nara/local/lifecycle          the last lifecycle step
+ *   nara/local/checkpoints/{subj} every finalised checkpoint stored     (query: all, oldest first)
+ *   nara/local/rounds/{subj}      consensus rounds seen                 (query: all, oldest first)
+ *   nara/local/journeys/{id}      world journeys we took part in        (latest state per journey)
+ *   nara/local/stash              who holds our stash, whose we hold    (fresh on every query)
  */
-import type { EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
+import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, StashView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../views'
 import { keys } from '../views'
 import type { DataPlaneApi, Query, Reply, Unsubscribe } from './dataPlane'
 import { DropOldestQueue } from './dp-queue'
 
-export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats'
+export type BridgeEvent = 'peer' | 'newspaper' | 'zine' | 'event' | 'self' | 'lifecycle' | 'stats' | 'checkpoint' | 'round' | 'journey' | 'stash'
 
 /**
  * The part of NaraNode the bridge needs: an EventEmitter with the events above plus getters.
@@ -30,6 +34,10 @@ export interface BridgeableNode {
   neighbours(): NeighbourView[]
   newspapers?(): NewspaperView[]
   stats?(): StatsView
+  checkpointHistory?(): CheckpointView[]
+  checkpointRounds?(): CheckpointRoundView[]
+  journeys?(): JourneyView[]
+  stashView?(): StashView
 }
 
 export interface BridgeOptions {
@@ -127,7 +135,11 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
     stats: (v: StatsView) => {
       lastStats = v
       publish(keys.stats, v)
-    }
+    },
+    checkpoint: (v: CheckpointView) => publish(keys.checkpoint(v.subject), v),
+    round: (v: CheckpointRoundView) => publish(keys.round(v.subject), v),
+    journey: (v: JourneyView) => publish(keys.journey(v.id), v),
+    stash: (v: StashView) => publish(keys.stash, v)
   }
   for (const [event, h] of Object.entries(handlers) as [BridgeEvent, (p: any) => void][]) node.on(event, h)
 
@@ -137,6 +149,14 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
     fill(q, out)
     return out
   }
+  /** Fresh on every query: each item of `list()` under its own key. */
+  const fromList = <V>(list: () => V[], keyOf: (v: V) => string) =>
+    answer((q, out) => {
+      for (const value of list()) {
+        const key = keyOf(value)
+        if (q.matches(key)) out.push({ key, value })
+      }
+    })
   const fromStore = <V>(store: RecentMap<{ view: V; seq: number }>) =>
     answer((q, out) => {
       for (const [key, e] of store.entries()) if (q.matches(key)) out.push({ key, value: e.view, timestamp: e.seq })
@@ -147,15 +167,7 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
       keys.self,
       answer((_, out) => out.push({ key: keys.self, value: node.selfView() ?? lastSelf }))
     ),
-    plane.declareQueryable(
-      keys.neighbours,
-      answer((q, out) => {
-        for (const n of node.neighbours()) {
-          const key = keys.neighbour(n.name)
-          if (q.matches(key)) out.push({ key, value: n })
-        }
-      })
-    ),
+    plane.declareQueryable(keys.neighbours, fromList(() => node.neighbours(), (n) => keys.neighbour(n.name))),
     plane.declareQueryable(keys.newspapers, fromStore(newspapers)),
     plane.declareQueryable(keys.zines, fromStore(zines)),
     plane.declareQueryable(
@@ -174,6 +186,16 @@ export function bridgeNode(node: BridgeableNode, plane: DataPlaneApi, opts: Brid
         if (s) out.push({ key: keys.stats, value: s })
       })
     ),
+    plane.declareQueryable(keys.checkpoints, fromList(() => node.checkpointHistory?.() ?? [], (c) => keys.checkpoint(c.subject))),
+    plane.declareQueryable(keys.rounds, fromList(() => node.checkpointRounds?.() ?? [], (r) => keys.round(r.subject))),
+    plane.declareQueryable(
+      keys.stash,
+      answer((_, out) => {
+        const v = node.stashView?.()
+        if (v) out.push({ key: keys.stash, value: v })
+      })
+    ),
+    plane.declareQueryable(keys.journeys, fromList(() => node.journeys?.() ?? [], (j) => keys.journey(j.id))),
     plane.declareQueryable(
       keys.lifecycle,
       answer((_, out) => {

@@ -8,6 +8,8 @@ import { gzipSync } from 'node:zlib'
 import type { Clock } from '../clock'
 import { parsePublicKey, parseSignature, type Signer } from '../protocol/crypto'
 import type { SyncEvent, Zine } from '../protocol/types'
+import { encodeWorldMessage, type WorldMessage } from '../protocol/world'
+import { encodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
 import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
 import type { MeshRejection, MeshStats } from './stats'
 import {
@@ -283,6 +285,30 @@ export class MeshClient {
     const body = decodeDmResponse(r.value.body)
     if (!body.ok) return fail('client_bad_response', body.error.reason)
     return { ok: true, value: { status: 200, success: body.value.success } }
+  }
+
+  /** POST /world/relay with a postcard; the status tells whether the peer took it (200). */
+  relayWorld(baseUrl: string, peerName: string | undefined, m: WorldMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    return this.postForStatus(baseUrl, peerName, '/world/relay', encodeWorldMessage(m), timeoutMs)
+  }
+
+  /** POST /mesh/message with one runtime message (the answer is always an empty 200). */
+  postMessage(baseUrl: string, peerName: string | undefined, m: RuntimeMessage, timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<ClientResult<{ status: number }>> {
+    return this.postForStatus(baseUrl, peerName, '/mesh/message', encodeRuntimeMessage(m), timeoutMs)
+  }
+
+  /** A signed POST whose answer only matters by its status. */
+  private async postForStatus(baseUrl: string, peerName: string | undefined, path: string, body: string, timeoutMs: number): Promise<ClientResult<{ status: number }>> {
+    const r = await this.request(baseUrl, {
+      method: 'POST',
+      path,
+      body: Buffer.from(body, 'utf8'),
+      timeoutMs,
+      maxResponseBytes: MAX_SMALL_BODY,
+      auth: true,
+      expectSigner: peerName
+    })
+    return r.ok ? { ok: true, value: { status: r.value.status } } : r
   }
 
   /** POST /events/sync. */

@@ -8,6 +8,8 @@ import type { Signer } from '../protocol/crypto'
 import type { SyncEvent } from '../protocol/types'
 import type { Trust, ZineExchangeView } from '../views'
 import type { Ledger } from '../ledger/ledger'
+import type { WorldMessage } from '../protocol/world'
+import type { RuntimeMessage } from '../protocol/runtimeMessage'
 
 export type TransportMode = 'mqtt' | 'gossip' | 'hybrid'
 
@@ -84,4 +86,8 @@ export interface MeshHost {
   onExchange?(view: ZineExchangeView): void
   /** Optional Vivaldi coordinates for GET /coordinates. */
   coordinates?(): { x: number; y: number; height: number; error: number } | null
+  /** POST /world/relay: a decoded postcard (world/journeys.ts); absent → 503 as an uninitialised Go nara. */
+  worldRelay?(message: WorldMessage): { ok: true } | { ok: false; reason: string }
+  /** POST /mesh/message: a decoded runtime message (stash/service.ts); absent → dropped. */
+  meshMessage?(message: RuntimeMessage): void
 }

@@ -4,6 +4,8 @@
  * hybrid; the discovery loop only in gossip.
  */
 import type { SyncEvent } from '../protocol/types'
+import type { WorldMessage } from '../protocol/world'
+import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import { MeshClient, type ClientResult } from './client'
 import { DiscoveryService, type DiscoveredPeer } from './discovery'
 import { GossipService, type GossipOptions } from './gossip'
@@ -116,6 +118,22 @@ export class Mesh {
     const url = this.baseUrlOf(name)
     if (!url) return { ok: false, error: { code: 'client_network', reason: `no mesh address for ${name}` } }
     return this.client.sendDM(url, name, event)
+  }
+
+  /** Hands a world postcard to `name` (POST /world/relay); true when it answered 200. */
+  async relayWorld(name: string, m: WorldMessage): Promise<boolean> {
+    const url = this.baseUrlOf(name)
+    if (!url) return false
+    const r = await this.client.relayWorld(url, name, m)
+    return r.ok && r.value.status === 200
+  }
+
+  /** A runtime message to `name` (POST /mesh/message); true when it answered 200. */
+  async sendMessage(name: string, m: RuntimeMessage): Promise<boolean> {
+    const url = this.baseUrlOf(name)
+    if (!url) return false
+    const r = await this.client.postMessage(url, name, m)
+    return r.ok && r.value.status === 200
   }
 
   scan(): Promise<DiscoveredPeer[]> {

@@ -4,7 +4,9 @@
  * through `node.emitZine`. On leave, the chau the node just stored rides one last bounded round.
  */
 import type { NaraNode, MeshAttachment } from '../node'
-import type { SyncEventOf } from '../protocol/types'
+import type { SyncEvent, SyncEventOf } from '../protocol/types'
+import type { WorldMessage } from '../protocol/world'
+import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
@@ -29,7 +31,9 @@ export function meshHostFor(node: NaraNode): MeshHost {
     chattiness: () => node.chattiness,
     isBooting: () => node.booting,
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
-    onExchange: (view) => node.emitZine(view)
+    onExchange: (view) => node.emitZine(view),
+    worldRelay: (m) => node.world.receive(m),
+    meshMessage: (m) => node.stash.receive(m)
   }
 }
 
@@ -66,6 +70,19 @@ export class NodeMesh implements MeshAttachment {
     if (!mesh || !url) return null
     const r = await mesh.client.ping(url, timeoutMs)
     return r.ok && r.value.from === name ? { rttMs: r.value.rttMs } : null
+  }
+
+  async sendDM(name: string, e: SyncEvent): Promise<boolean> {
+    const r = await this.mesh?.sendDM(name, e)
+    return !!r && r.ok && r.value.success
+  }
+
+  sendMessage(name: string, m: RuntimeMessage): Promise<boolean> {
+    return this.mesh ? this.mesh.sendMessage(name, m) : Promise.resolve(false)
+  }
+
+  relayWorld(name: string, m: WorldMessage): Promise<boolean> {
+    return this.mesh ? this.mesh.relayWorld(name, m) : Promise.resolve(false)
   }
 
   /** The reference runs a final gossip round right after its chau (bounded). */

@@ -32,6 +32,8 @@ import { answerSyncRequest } from './sync'
 import { goQuote } from '../protocol/gojson'
 import { encodeEvent as encodeEventForListing } from '../protocol/events'
 import type { SyncEvent } from '../protocol/types'
+import { decodeWorldMessage } from '../protocol/world'
+import { decodeRuntimeMessage } from '../protocol/runtimeMessage'
 
 /** Our extension: advertises that bodies may be gzip/deflate. Go ignores unknown headers. */
 export const ACCEPT_ENCODING_HEADER = 'x-nara-accept-encoding'
@@ -104,7 +106,6 @@ export class MeshServer {
       '/events/sync': { auth: true, methods: ['POST'], replaySafe: true, handler: (c) => this.handleSync(c) },
       // Runtime messages (stash): always 200 with an empty body, as the reference does for drops.
       '/mesh/message': { auth: true, methods: ['POST'], handler: (c) => this.handleMeshMessage(c) },
-      // World journeys are not implemented: authenticate, then say so (signed) instead of faking a relay.
       '/world/relay': { auth: true, methods: ['POST'], handler: (c) => this.handleWorldRelay(c) }
     }
   }
@@ -399,15 +400,39 @@ export class MeshServer {
   private async handleMeshMessage(c: RequestContext): Promise<Reply> {
     const read = await readBody(c.req, MAX_SMALL_BODY, parseContentEncoding(c.req.headers['content-encoding']) ?? 'identity')
     if (!read.ok) return this.bodyFailure(read.error)
-    // We run no runtime services (stash) yet: accept and drop, as the reference does for unknown kinds.
-    this.opts.stats.count('mesh_message.dropped')
+    // As the reference: 200 with an empty body whatever becomes of the message.
+    const decoded = decodeRuntimeMessage(read.body)
+    if (!decoded.ok || !this.host.meshMessage) {
+      this.opts.stats.count(decoded.ok ? 'mesh_message.dropped' : `mesh_message.${decoded.error.code}`)
+    } else {
+      this.opts.stats.count('mesh_message.accepted')
+      this.host.meshMessage(decoded.value)
+    }
     return { status: 200, body: '', contentType: TEXT_TYPE }
   }
 
-  private handleWorldRelay(c: RequestContext): Reply {
-    c.req.resume()
-    this.opts.stats.count('world_relay.unsupported')
-    return text(501, 'World relay not supported')
+  /** Go answers 400 with the reason when a postcard is refused, and {"from","success"} on success. */
+  private async handleWorldRelay(c: RequestContext): Promise<Reply> {
+    const relay = this.host.worldRelay
+    if (!relay) {
+      c.req.resume()
+      this.opts.stats.count('world_relay.unsupported')
+      return text(503, 'World journey not initialized')
+    }
+    const read = await this.readEncodedBody(c, MAX_SMALL_BODY)
+    if (!read.ok) return read.reply
+    const decoded = decodeWorldMessage(read.body)
+    if (!decoded.ok) {
+      this.reject('bad_json', decoded.error.reason)
+      return text(400, 'Invalid JSON')
+    }
+    const outcome = relay.call(this.host, decoded.value)
+    if (!outcome.ok) {
+      this.opts.stats.count('world_relay.refused')
+      return text(400, outcome.reason)
+    }
+    this.opts.stats.count('world_relay.accepted')
+    return { status: 200, body: `{"from":${goQuote(this.host.self.name)},"success":true}\n`, contentType: JSON_TYPE }
   }
 
   /** A POST body in the encoding it declares; any refusal comes back as the reply to send. */

@@ -46,9 +46,9 @@ export function subscriptionsFor(ownName: string): Record<string, { qos: QoS }> 
   return subs
 }
 
-/** Publish QoS per topic as Go uses it: checkpoint topics at 1, everything else at 0. */
+/** Publish QoS per topic as Go uses it: checkpoint topics and runtime messages (stash_refresh) at 1, everything else at 0. */
 export function publishQos(topic: string): QoS {
-  return topic.startsWith('nara/checkpoint/') ? 1 : 0
+  return topic.startsWith('nara/checkpoint/') || topic === TOPIC.stashRefresh ? 1 : 0
 }
 
 export type PlazaTopic =

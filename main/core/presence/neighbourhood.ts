@@ -203,6 +203,11 @@ export class Neighbourhood {
     return key
   }
 
+  /** The name bound to a nara ID, or null. */
+  nameOfId(id: string): string | null {
+    return this.idIndex.get(id) ?? null
+  }
+
   keyOfId(id: string): Buffer | null {
     const name = this.idIndex.get(id)
     return name === undefined ? null : this.keyOf(name)

@@ -21,6 +21,8 @@ export interface NewspaperDeps {
   selfObservation(): NaraObservation
   /** True while the node is joining or online (the cadence stops otherwise). */
   active(): boolean
+  /** Our social standing (social/service.ts): barrio plate and trend. */
+  social(): { licensePlate: string; trend: { trend: string; emoji: string } }
 }
 
 export class NewspaperService {
@@ -40,8 +42,11 @@ export class NewspaperService {
       observations[me.name] = this.deps.selfObservation()
     }
     const uptimeS = Math.floor((c.clock.nowMs() - c.startedAtMs) / 1000)
+    const social = this.deps.social()
     return buildSelfStatus({
-      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality),
+      licensePlate: social.licensePlate,
+      trend: social.trend,
+      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality, social.trend.emoji),
       hostStats: this.deps.hostStats(),
       chattiness: c.chattiness(),
       buzz: this.deps.weightedBuzz(),

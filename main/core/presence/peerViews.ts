@@ -69,7 +69,8 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
     coordinates: s?.coordinates ? { ...s.coordinates } : null,
-    ...(r.claimants.length ? { keyWarning: claimantWarning(r.claimants)! } : {})
+    ...(r.claimants.length ? { keyWarning: claimantWarning(r.claimants)! } : {}),
+    checkpoint: null
   }
 }
 

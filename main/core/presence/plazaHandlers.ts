@@ -6,7 +6,9 @@
 import { decodeEvent, eventSignatureVerdict, isSigned, newSocialEvent, signEvent, verifyCheckpointEvent } from '../protocol/events'
 import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
-import { decodeProposal, decodeVote, verifyAttestation, type Attestation } from '../protocol/checkpoint'
+import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
+import { decodeJourneyCompletion, type JourneyCompletion } from '../protocol/world'
+import { decodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
 import { isPublicKeyText, parsePublicKey } from '../protocol/crypto'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
@@ -21,13 +23,6 @@ import type { StartTimeVotes } from './startTime'
 import { SeenSignatures, checkTimeNs, checkTimeSec, judgeClaim, type SignatureCheck, type TrustDecision } from './trust'
 import type { NaraObservation } from '../protocol/types'
 
-export interface CheckpointActivity {
-  kind: 'propose' | 'vote'
-  attestation: Attestation
-  valid: boolean
-  atMs: number
-}
-
 export interface PlazaHandlerDeps {
   sightings: Sightings
   heyThere: HeyThereSender
@@ -35,13 +30,17 @@ export interface PlazaHandlerDeps {
   newspaper: NewspaperService
   startTimeVotes: StartTimeVotes
   emitNewspaper(view: NewspaperView): void
+  /** Checkpoint consensus (checkpoints/service.ts): decoded messages, still unverified. */
+  checkpoints: { onProposal(p: CheckpointProposal): void; onVote(v: CheckpointVote): void }
+  /** World journeys (world/journeys.ts): a decoded `journey_complete`. */
+  journeyComplete(c: JourneyCompletion): void
+  /** Stash (stash/service.ts): a decoded `stash_refresh`, and every hey_there (a confidant pushes back what it holds). */
+  stashRefresh(m: RuntimeMessage): void
+  heardHello(name: string, id: string): void
 }
-
-const CHECKPOINT_ACTIVITY_KEPT = 100
 
 export class PlazaHandlers {
   readonly newspaperViews = new Map<string, NewspaperView>()
-  readonly checkpointActivity: CheckpointActivity[] = []
   /** Newspapers and howdys carry no time: the same signed bytes again are a replay. */
   private readonly seenPapers = new SeenSignatures()
   private readonly seenHowdys = new SeenSignatures()
@@ -144,16 +143,29 @@ export class PlazaHandlers {
         return this.ledgerRequest(payload)
       case 'ledger_response':
         return this.ledgerResponse(payload)
-      case 'checkpoint_propose':
-        return this.checkpointMessage('propose', payload)
-      case 'checkpoint_vote':
-        return this.checkpointMessage('vote', payload)
+      case 'checkpoint_propose': {
+        const d = decodeProposal(payload)
+        if (!d.ok) return this.core.drops.count(`checkpoint_propose_${d.error.code}`, d.error.reason)
+        return this.deps.checkpoints.onProposal(d.value)
+      }
+      case 'checkpoint_vote': {
+        const d = decodeVote(payload)
+        if (!d.ok) return this.core.drops.count(`checkpoint_vote_${d.error.code}`, d.error.reason)
+        return this.deps.checkpoints.onVote(d.value)
+      }
       case 'checkpoint_final':
         return this.checkpointFinal(payload)
-      case 'journey_complete':
-      case 'stash_refresh':
-        // Go's stash_refresh handler never matches; journeys are not ours to complete.
-        return this.core.flag(`ignored_${t.kind}`)
+      case 'journey_complete': {
+        const d = decodeJourneyCompletion(payload)
+        if (!d.ok) return this.core.drops.count(`journey_complete_${d.error.code}`, d.error.reason)
+        return this.deps.journeyComplete(d.value)
+      }
+      case 'stash_refresh': {
+        // Go's own handler never matches (plaza.md §3.7); ours answers with what we hold.
+        const d = decodeRuntimeMessage(payload)
+        if (!d.ok || d.value.kind !== 'stash-refresh') return this.core.flag('ignored_stash_refresh')
+        return this.deps.stashRefresh(d.value)
+      }
       default:
         this.core.drops.count('unknown_topic', topic)
     }
@@ -196,6 +208,7 @@ export class PlazaHandlers {
     this.deps.sightings.seen(p.From, Number(e.ts / 1_000_000_000n), Number(e.ts / 1_000_000n))
     c.buzz.bump(1)
     if (!c.config.readOnly) this.deps.howdy.onHeyThere(p.From)
+    if (p.ID) this.deps.heardHello(p.From, p.ID)
     c.emitPeer(p.From)
   }
 
@@ -351,7 +364,9 @@ export class PlazaHandlers {
         trust = 'unknown-key'
       }
     }
-    if (c.addFilteredEvent(e, trust) === 'filtered') c.flag('social_filtered_by_personality')
+    const outcome = c.addFilteredEvent(e, trust)
+    if (outcome === 'filtered') c.flag('social_filtered_by_personality')
+    else if (outcome === 'added') c.buzz.bump(5) // Go: a social event that made it into memory raises buzz by 5
   }
 
   /** plaza.md §3.8, responder side: the social events about the requested subjects. */
@@ -379,18 +394,6 @@ export class PlazaHandlers {
     for (const legacy of d.value.Events ?? []) {
       if (c.addFilteredEvent(legacyToSocialEvent(legacy), 'unsigned') === 'filtered') c.flag('ledger_response_filtered_by_personality')
     }
-  }
-
-  private checkpointMessage(kind: 'propose' | 'vote', payload: Buffer): void {
-    const c = this.core
-    const d = kind === 'propose' ? decodeProposal(payload) : decodeVote(payload)
-    if (!d.ok) return c.drops.count(`checkpoint_${kind}_${d.error.code}`, d.error.reason)
-    const a = d.value
-    const key = c.neighbourhood.keyOfId(a.attester_id)
-    const valid = !!key && verifyAttestation(a, key)
-    if (key && !valid) return c.drops.count(`checkpoint_${kind}_bad_signature`, a.attester)
-    this.checkpointActivity.push({ kind, attestation: a, valid, atMs: c.clock.nowMs() })
-    if (this.checkpointActivity.length > CHECKPOINT_ACTIVITY_KEPT) this.checkpointActivity.shift()
   }
 
   private checkpointFinal(payload: Buffer): void {

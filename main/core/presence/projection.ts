@@ -137,20 +137,25 @@ function readStatus(s: ProjectedState, nowNs: bigint, thresholdSeconds: number):
 // --- Opinion about a peer's start time and restarts (presence.md §6, `neighbourhood_opinion.go`) ---
 
 /**
- * Robust integer average (`TrimmedMeanPositive`): ignore values ≤ 0, take the median
- * (upper middle), keep values within [median/5, median×5] (integer division), return their
- * truncated mean. Empty → 0; one value → itself.
+ * Robust integer average (`TrimmedMeanInt64`): median m (upper middle), keep values in [m/5, 5m]
+ * (integer division; [-10, 10] when m = 0; bounds swapped when m < 0), truncated mean of those;
+ * the median when nothing is kept. Empty → 0; one value → itself.
  */
-export function trimmedMeanPositive(values: readonly number[]): number {
-  const sorted = values.filter((v) => v > 0).sort((a, b) => a - b)
-  if (sorted.length === 0) return 0
-  if (sorted.length === 1) return sorted[0]!
-  const median = sorted[Math.floor(sorted.length / 2)]!
-  const lo = Math.trunc(median / 5)
-  const hi = median * 5
+export function trimmedMean(values: readonly number[]): number {
+  if (values.length === 0) return 0
+  if (values.length === 1) return values[0]!
+  const sorted = [...values].sort((a, b) => a - b)
+  const m = sorted[Math.floor(sorted.length / 2)]!
+  const div5 = (x: number): number => Math.trunc(x / 5)
+  const [lo, hi] = m === 0 ? [-10, 10] : m > 0 ? [div5(m), m * 5] : [m * 5, div5(m)]
   const kept = sorted.filter((v) => v >= lo && v <= hi)
-  if (kept.length === 0) return median
+  if (kept.length === 0) return m
   return Math.trunc(kept.reduce((a, b) => a + b, 0) / kept.length)
+}
+
+/** `TrimmedMeanPositive`: the trimmed mean of the values > 0. */
+export function trimmedMeanPositive(values: readonly number[]): number {
+  return trimmedMean(values.filter((v) => v > 0))
 }
 
 export interface Opinion {

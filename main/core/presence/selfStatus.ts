@@ -24,6 +24,9 @@ export function readHostStats(): HostStats {
 }
 
 export interface SelfStatusInput {
+  /** Our barrio's emoji (social/barrio.ts). */
+  licensePlate?: string
+  trend?: { trend: string; emoji: string }
   flair: string
   hostStats: HostStats
   chattiness: number
@@ -42,14 +45,14 @@ export interface SelfStatusInput {
 
 export function buildSelfStatus(i: SelfStatusInput): NaraStatus {
   const s: NaraStatus = {
-    LicensePlate: '',
+    LicensePlate: i.licensePlate ?? '',
     Flair: i.flair,
     HostStats: i.hostStats,
     Chattiness: i.chattiness,
     Buzz: i.buzz,
     Observations: i.observations,
-    Trend: '',
-    TrendEmoji: '',
+    Trend: i.trend?.trend ?? '',
+    TrendEmoji: i.trend?.emoji ?? '',
     Personality: i.personality,
     Aura: i.aura,
     Version: NARA_VERSION,

@@ -10,6 +10,9 @@ export const ADJECTIVES: readonly string[] = words.adjectives
 export const NOUNS: readonly string[] = words.nouns
 export const GEMSTONES: readonly string[] = words.gemstones
 export const PERSONAL_FLAIR_POOL: readonly string[] = words.personal_flair_pool
+export const TREND_EMOJIS: readonly string[] = words.trend_emojis
+export const CLUSTER_NAMES: readonly string[] = words.cluster_names
+export const BARRIO_EMOJI: readonly string[] = words.barrio_emoji
 
 export const UNNAMED = 'unnamed-nara'
 

@@ -36,9 +36,9 @@ export function personalFlair(name: string, personality: Personality): string {
 }
 
 /**
- * The identity-derived part of the flair: gemstone (or 👤 when unbonded) then the personal
- * emojis. Host, trend and network awards are appended by the status builder.
+ * The identity-derived part of the flair: gemstone (or 👤 when unbonded), the trend's emoji
+ * when we follow one, then the personal emojis. Host, trend and network awards are appended by the status builder.
  */
-export function baseFlair(name: string, soulText: string, bonded: boolean, personality: Personality): string {
-  return (bonded ? gemstone(name, soulText) : UNBONDED_GLYPH) + personalFlair(name, personality)
+export function baseFlair(name: string, soulText: string, bonded: boolean, personality: Personality, trendEmoji = ''): string {
+  return (bonded ? gemstone(name, soulText) : UNBONDED_GLYPH) + trendEmoji + personalFlair(name, personality)
 }

@@ -4,7 +4,7 @@
  * a hop's own timestamp and stamp are therefore not covered by its own signature.
  */
 import { goArray, goInt, goObject, goQuote } from './gojson'
-import { array, catchDecode, fields, int, object, parseOrValue, shape, str } from './codec-fields'
+import { array, catchDecode, fields, int, object, optStr, parseOrValue, shape, str } from './codec-fields'
 import { decodeBase64Strict, ed25519Verify, sha256, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import type { Result } from '../result'
@@ -75,17 +75,19 @@ export function decodeWorldMessage(input: unknown): Result<WorldMessage> {
       id: str(f.id, 'id'),
       message: str(f.message, 'message'),
       originator: str(f.originator, 'originator'),
-      hops: (array(f.hops, 'hops') ?? []).map((raw, i) => {
-        const h = fields(object(raw, `hops[${i}]`), HOP)
-        return {
-          nara: str(h.nara, `hops[${i}].nara`),
-          timestamp: int(h.timestamp, `hops[${i}].timestamp`),
-          signature: str(h.signature, `hops[${i}].signature`),
-          stamp: str(h.stamp, `hops[${i}].stamp`)
-        }
-      })
+      hops: (array(f.hops, 'hops') ?? []).map((raw, i) => decodeHop(raw, i))
     }
   })
+}
+
+function decodeHop(raw: unknown, i: number): WorldHop {
+  const h = fields(object(raw, `hops[${i}]`), HOP)
+  return {
+    nara: str(h.nara, `hops[${i}].nara`),
+    timestamp: int(h.timestamp, `hops[${i}].timestamp`),
+    signature: str(h.signature, `hops[${i}].signature`),
+    stamp: str(h.stamp, `hops[${i}].stamp`)
+  }
 }
 
 /** Every hop must verify with its nara's key (looked up by name). */
@@ -106,4 +108,43 @@ export function verifyWorldMessage(m: WorldMessage, keyForName: (name: string) =
 /** The journey is complete when the last hop is back at the originator. */
 export function isJourneyComplete(m: WorldMessage): boolean {
   return m.hops.length > 0 && m.hops[m.hops.length - 1]?.nara === m.originator
+}
+
+/** `nara/plaza/journey_complete` (plaza.md §3.6): published by the originator when its journey is back. */
+export interface JourneyCompletion {
+  journey_id: string
+  originator: string
+  reported_by: string
+  /** omitempty */
+  message?: string
+  /** omitempty */
+  hops?: WorldHop[]
+}
+
+export function encodeJourneyCompletion(c: JourneyCompletion): string {
+  return goObject([
+    ['journey_id', goQuote(c.journey_id)],
+    ['originator', goQuote(c.originator)],
+    ['reported_by', goQuote(c.reported_by)],
+    ['message', c.message ? goQuote(c.message) : undefined],
+    ['hops', c.hops && c.hops.length ? goArray(c.hops, encodeHop) : undefined]
+  ])
+}
+
+const COMPLETION = shape(['journey_id', 'originator', 'reported_by', 'message', 'hops'])
+
+export function decodeJourneyCompletion(input: unknown): Result<JourneyCompletion> {
+  return catchDecode(() => {
+    const f = fields(object(parseOrValue(input, { maxBytes: MAX_WORLD_MESSAGE_BYTES }), 'journey completion'), COMPLETION)
+    const c: JourneyCompletion = {
+      journey_id: str(f.journey_id, 'journey_id'),
+      originator: str(f.originator, 'originator'),
+      reported_by: str(f.reported_by, 'reported_by')
+    }
+    const message = optStr(f.message, 'message')
+    if (message !== undefined) c.message = message
+    const hops = array(f.hops, 'hops')
+    if (hops) c.hops = hops.map((raw, i) => decodeHop(raw, i))
+    return c
+  })
 }

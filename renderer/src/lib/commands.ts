@@ -72,3 +72,8 @@ export function firstRunJoin(bus: Bus, form: FirstRunForm): Promise<Reply> {
   }
   return safely(d.request(req))
 }
+
+/** Sends a postcard of ours around the world (over the mesh). */
+export function startJourney(bus: Bus, message: string): Promise<Reply> {
+  return safely(bus.request({ cmd: 'journey.start', message }))
+}

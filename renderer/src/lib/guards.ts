@@ -2,7 +2,7 @@
  * Shape checks for what arrives over the bus. The node is ours, but the strings inside come
  * from peers: anything malformed is dropped (and counted) instead of reaching a view.
  */
-import type { EventView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../../../main/core/views'
+import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, StashView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../../../main/core/views'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -47,4 +47,24 @@ export function isStatsView(v: unknown): v is StatsView {
 
 export function isLifecycleView(v: unknown): v is LifecycleView {
   return isObj(v) && str(v, 'step') && str(v, 'message')
+}
+
+export function isCheckpointView(v: unknown): v is CheckpointView {
+  return isObj(v) && str(v, 'id') && str(v, 'subject') && num(v, 'asOfTime') && num(v, 'restarts') && num(v, 'totalUptime') && Array.isArray(v.voterIds)
+}
+
+const OUTCOMES = new Set(['open', 'finalised', 'failed'])
+
+export function isCheckpointRoundView(v: unknown): v is CheckpointRoundView {
+  return isObj(v) && str(v, 'subject') && num(v, 'asOfTime') && num(v, 'round') && Array.isArray(v.votes) && OUTCOMES.has(v.outcome as string)
+}
+
+const JOURNEY_STATES = new Set(['travelling', 'complete', 'stuck', 'timed-out'])
+
+export function isJourneyView(v: unknown): v is JourneyView {
+  return isObj(v) && str(v, 'id') && str(v, 'originator') && str(v, 'message') && Array.isArray(v.hops) && JOURNEY_STATES.has(v.state as string)
+}
+
+export function isStashView(v: unknown): v is StashView {
+  return isObj(v) && typeof v.hasStash === 'boolean' && Array.isArray(v.heldBy) && Array.isArray(v.holding) && num(v, 'holdingBytes')
 }

@@ -5,9 +5,9 @@
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
  * sorted/filtered lists from the Maps when the version moves.
  */
-import { chunkName, keys, type EventView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
+import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type StashView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
-import { isEventView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isStashView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
 import { newestEventFirst } from './figures'
@@ -22,6 +22,8 @@ const PAPERS_KEY = 'nara.ui.newspapers'
 
 /** One feed entry's identity: a nara's paper as received at one instant. */
 export const paperId = (n: NewspaperView): string => `${n.from}@${n.receivedAtMs}`
+/** Checkpoints and consensus rounds kept in the window (the node keeps its own bounded history). */
+export const CHECKPOINT_CAP = 500
 
 /** The per-exchange counters a peer's running totals add up (same names as in ZineExchangeView). */
 const SUMMED = ['eventsIn', 'eventsOut', 'newEvents', 'knownEvents', 'badEvents', 'bytesIn', 'bytesOut'] as const
@@ -43,6 +45,13 @@ function pushCapped<T>(list: T[], items: T[], cap: number): T[] {
   return next.length > cap ? next.slice(0, cap) : next
 }
 
+/** Newest first: replaces the entry `same` finds (an update of a round) or adds `v` in front. */
+function upsertCapped<T>(list: T[], v: T, same: (x: T) => boolean): T[] {
+  const rest = list.filter((x) => !same(x))
+  const next = [v, ...rest]
+  return next.length > CHECKPOINT_CAP ? next.slice(0, CHECKPOINT_CAP) : next
+}
+
 export class NaraState {
   connection = $state<ConnectionStatus>({ state: 'connecting', attempt: 0 })
   self = $state.raw<SelfView | null>(null)
@@ -60,6 +69,14 @@ export class NaraState {
   zineFeed = $state.raw<ZineExchangeView[]>([])
   zineTotals = $state.raw<PeerTotals[]>([])
   events = $state.raw<EventView[]>([])
+  /** Finalised checkpoints, newest first (one per id). */
+  checkpoints = $state.raw<CheckpointView[]>([])
+  /** Consensus rounds, newest first (one per subject/as_of/round, latest state). */
+  rounds = $state.raw<CheckpointRoundView[]>([])
+  /** World journeys we took part in, newest first (latest state per journey). */
+  journeys = $state.raw<JourneyView[]>([])
+  /** Who holds our stash and whose we hold (never its content). */
+  stash = $state.raw<StashView | null>(null)
   /** Statuses as they were when the user last looked at the Neighbours view. */
   lastLook = $state.raw<Record<string, PeerStatus> | null>(null)
   /** The window's clock for uptimes and "3m ago" labels; ticks every second while visible. */
@@ -101,15 +118,16 @@ export class NaraState {
     const data = this.bus.data()
     if (!data) return
     const route = (s: Sample): void => this.ingest(s)
-    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]) {
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]) {
       this.unsubs.push(data.subscribe(ke, route))
     }
     await this.snapshot(data)
   }
 
   private async snapshot(data: DataSource): Promise<void> {
-    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events]
-    const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: sel === keys.events })))
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]
+    const all = new Set<string>([keys.events, keys.checkpoints, keys.rounds])
+    const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: all.has(sel) })))
     for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
     frames.schedule(() => {
       this.snapshots++
@@ -128,6 +146,11 @@ export class NaraState {
     }
     if (k === keys.stats) {
       if (isStatsView(v)) this.stats = v
+      else this.rejected++
+      return
+    }
+    if (k === keys.stash) {
+      if (isStashView(v)) this.stash = v
       else this.rejected++
       return
     }
@@ -153,6 +176,13 @@ export class NaraState {
       this.pendingEvents.push(v)
       if (this.pendingEvents.length > EVENT_CAP) this.pendingEvents.shift()
       frames.schedule(this.flushEvents)
+    } else if (kind === 'checkpoints' && isCheckpointView(v)) {
+      this.checkpoints = upsertCapped(this.checkpoints, v, (c) => c.id === v.id)
+    } else if (kind === 'rounds' && isCheckpointRoundView(v)) {
+      this.rounds = upsertCapped(this.rounds, v, (r) => r.subject === v.subject && r.asOfTime === v.asOfTime && r.round === v.round)
+    } else if (kind === 'journeys' && isJourneyView(v)) {
+      const prev = this.journeys.find((j) => j.id === v.id)
+      if (!prev || prev.updatedAtMs <= v.updatedAtMs) this.journeys = upsertCapped(this.journeys, v, (j) => j.id === v.id)
     } else this.rejected++
   }
 

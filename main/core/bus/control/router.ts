@@ -21,12 +21,16 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('health') }).strict(),
   z.object({ cmd: z.literal('settings.get') }).strict(),
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
-  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict()
+  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
+  z.object({ cmd: z.literal('checkpoint.propose') }).strict(),
+  z.object({ cmd: z.literal('journey.start'), message: z.string().min(1).max(2048) }).strict(),
+  z.object({ cmd: z.literal('stash.set'), json: z.string().min(1).max(16 * 1024) }).strict(),
+  z.object({ cmd: z.literal('stash.get') }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose', 'journey.start', 'stash.set', 'stash.get'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply
@@ -62,7 +66,32 @@ export function createCommandRouter(node: NodeControl, extra: ExtraHandlers = {}
       return { ok: true, peers: all.slice(offset, end), total: all.length, next: end < all.length ? end : null }
     },
     join: async () => ({ ok: true, state: await node.join() }),
-    leave: async () => ({ ok: true, state: await node.leave() })
+    leave: async () => ({ ok: true, state: await node.leave() }),
+    ...(node.proposeCheckpoint
+      ? {
+          'checkpoint.propose': () => {
+            const r = node.proposeCheckpoint!()
+            return r.ok ? { ok: true } : fail(r.reason ?? 'cannot propose now')
+          }
+        }
+      : {}),
+    ...(node.startJourney
+      ? {
+          'journey.start': async (req: { message: string }) => {
+            const r = await node.startJourney!(req.message)
+            return r.ok ? { ok: true, id: r.id } : fail(r.reason)
+          }
+        }
+      : {}),
+    ...(node.setStash && node.stashDocument
+      ? {
+          'stash.set': async (req: { json: string }) => {
+            const r = await node.setStash!(req.json)
+            return r.ok ? { ok: true, confidants: r.confidants } : fail(r.reason)
+          },
+          'stash.get': () => ({ ok: true, stash: node.stashDocument!() })
+        }
+      : {})
   }
   const handlers: ExtraHandlers = { ...core, ...extra }
 
