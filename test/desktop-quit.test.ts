@@ -12,8 +12,8 @@ import { createQuitSequence, QUIT_DEADLINE_MS, type QuitOutcome } from '../main/
 import { resolveConfig } from '../main/core/config'
 import { NaraNode } from '../main/core/node'
 import { determineIdentity } from '../main/core/protocol/identity'
-import { nodeConfigFor } from '../main/desktop/node-host'
-import { DEFAULT_SETTINGS } from '../main/desktop/settings-schema'
+import { nodeConfigFor } from '../main/core/runtime/node-host'
+import { DEFAULT_SETTINGS } from '../main/core/runtime/settings-schema'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { IPC, type DesktopReply, type DesktopRequest, type NavigationIntent, type JoinProgress } from './ipc-channels'
 import { isTrustedSender, type SenderFrameLike, type TrustedOrigins } from './security'
-import type { SecretRegistry } from './secrecy'
+import type { SecretRegistry } from '../core/runtime/secrecy'
 
 const MAX_TEXT = 4096
 

@@ -1,6 +1,6 @@
 /** Electron glue: shows a policy Notice; a click opens the window on the nara it is about. */
 import { Notification } from 'electron'
-import type { Notice, NavigationIntent } from './notifications-policy'
+import type { Notice, NavigationIntent } from '../core/runtime/notifications-policy'
 
 export function createNotifier(iconPath: string, onClick: (intent: NavigationIntent) => void): (n: Notice) => void {
   return (notice) => {

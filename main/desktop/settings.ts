@@ -4,7 +4,7 @@
  * field by field rather than refusing to start.
  */
 import Store from 'electron-store'
-import { DEFAULT_SETTINGS, mergeSettings, repairSettings, type Settings, type SettingsResult } from './settings-schema'
+import { DEFAULT_SETTINGS, mergeSettings, repairSettings, type Settings, type SettingsResult } from '../core/runtime/settings-schema'
 
 export interface SettingsStore {
   get(): Settings

@@ -181,14 +181,16 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     return 1
   }
   io.err('saying chau')
+  // The race's timer is cleared once the goodbye is done, so a clean quit is not held for it.
+  let deadline: ReturnType<typeof setTimeout> | undefined
   await Promise.race([
     (async () => {
       for (const c of closers.reverse()) await c().catch(() => {})
       await node.stop(1500)
       await ns.close()
     })(),
-    new Promise((r) => setTimeout(r, 1900))
-  ])
+    new Promise((r) => (deadline = setTimeout(r, 1900)))
+  ]).finally(() => clearTimeout(deadline))
   // The stop handler stays installed: a repeated Ctrl-C can still arrive after a quick goodbye,
   // and without a listener it would kill the process (exit by signal instead of 0).
   return 0

@@ -4,7 +4,7 @@
  * the main process: callers get an Identity to hand to the node, and messages for the
  * renderer never contain it.
  */
-import { determineIdentity, parseSoul, validateBond, type Identity } from '../core/protocol/identity'
+import { determineIdentity, parseSoul, validateBond, type Identity } from '../protocol/identity'
 import { noKeychainChoices, soulAccount, type KeychainStatus, type NoKeychainChoice, type SecretStore } from './keychain'
 
 export type SoulSource = 'argument' | 'environment' | 'keychain' | 'native-unstored' | 'native-new' | 'imported'

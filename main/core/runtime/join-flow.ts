@@ -5,9 +5,9 @@
  * never answers, a plaza that swallows our hello) ends in a sentence a person understands. If
  * nobody answers with a howdy in time we are simply online and alone — not an error.
  */
-import type { Clock, TimerHandle } from '../core/clock'
-import type { PlazaSignal } from '../core/node'
-import type { LifecycleView } from '../core/views'
+import type { Clock, TimerHandle } from '../clock'
+import type { PlazaSignal } from '../node'
+import type { LifecycleView } from '../views'
 
 export type JoinStep = 'idle' | 'keychain' | 'connect' | 'hey_there' | 'howdy' | 'online' | 'error'
 

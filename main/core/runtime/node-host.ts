@@ -2,9 +2,9 @@
  * Settings + identity → the node's configuration (F's main/core/config.ts), and the factory that
  * builds F's NaraNode.
  */
-import { resolveConfig, type ConfigInput, type ConfigResult } from '../core/config'
-import type { Identity } from '../core/protocol/identity'
-import { NaraNode } from '../core/node'
+import { resolveConfig, type ConfigInput, type ConfigResult } from '../config'
+import type { Identity } from '../protocol/identity'
+import { NaraNode } from '../node'
 import type { DesktopNode } from './node-port'
 import type { Settings } from './settings-schema'
 
