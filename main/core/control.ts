@@ -22,6 +22,9 @@ export type ControlRequest =
   | { cmd: 'settings.get' }
   | { cmd: 'settings.set'; settings: Record<string, unknown> }
   | { cmd: 'soul.export'; confirm: boolean }
+  | { cmd: 'first-run.status' }
+  | { cmd: 'first-run.join'; name: string | null; plaza: 'embedded' | 'lan' | 'broker'; brokerUrl?: string; mqttUser?: string; mqttPassword?: string; soul?: string; acceptUnbonded?: boolean; nativeWithoutStorage?: boolean }
+  | { cmd: 'mqtt.password.set'; password: string }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 

@@ -151,5 +151,9 @@ export const keys = {
   zine: (peer: string) => `nara/local/zines/${keyChunk(peer)}`,
   zines: 'nara/local/zines/*',
   event: (svc: string) => `nara/local/events/${keyChunk(svc)}`,
-  events: 'nara/local/events/*'
+  events: 'nara/local/events/*',
+  /** The runtime's join flow (steps with deadlines), published by main/core/runtime. */
+  join: 'nara/local/join',
+  /** The runtime's phase: first run, running, which network, whether the mesh runs. */
+  runtime: 'nara/local/runtime'
 } as const

@@ -1,6 +1,6 @@
 /**
- * Settings + identity → the node's configuration (F's main/core/config.ts), and the factory that
- * builds F's NaraNode.
+ * Settings + identity (+ what a shell fixes from its command line) → the node's configuration
+ * (main/core/config.ts). One translation for both shells.
  */
 import { resolveConfig, type ConfigInput, type ConfigResult } from '../config'
 import type { Identity } from '../protocol/identity'
@@ -8,15 +8,28 @@ import { NaraNode } from '../node'
 import type { DesktopNode } from './node-port'
 import type { Settings } from './settings-schema'
 
+/** Node options that are not settings: `nara run`'s read-only, chattiness, embedded address, timings. */
+export type ConfigOverlay = Pick<ConfigInput, 'readOnly' | 'forceChattiness' | 'timings' | 'maxPayloadBytes'> & {
+  /** host:port for the embedded plaza (default 127.0.0.1:1883, or 0.0.0.0:1883 for the LAN plaza). */
+  embeddedBroker?: string
+}
+
+export const LAN_PLAZA_ADDRESS = '0.0.0.0:1883'
+
 /** The soul travels only inside this object, from main's memory to the node in the same process. */
-export function nodeConfigFor(settings: Settings, identity: Identity, mqttPassword: string | null): ConfigResult {
+export function nodeConfigFor(settings: Settings, identity: Identity, mqttPassword: string | null, meshIP = settings.meshIP, overlay: ConfigOverlay = {}): ConfigResult {
   const input: ConfigInput = {
     name: identity.name,
     soul: identity.soulText,
     transport: settings.transport,
-    meshIP: settings.meshIP
+    meshIP,
+    readOnly: overlay.readOnly,
+    forceChattiness: overlay.forceChattiness,
+    timings: overlay.timings,
+    maxPayloadBytes: overlay.maxPayloadBytes
   }
-  if (settings.plaza === 'embedded') input.embeddedBroker = true
+  if (settings.plaza === 'embedded') input.embeddedBroker = overlay.embeddedBroker ?? true
+  else if (settings.plaza === 'lan') input.embeddedBroker = overlay.embeddedBroker ?? LAN_PLAZA_ADDRESS
   else {
     input.broker = settings.brokerUrl
     if (settings.mqttUser) {
@@ -24,13 +37,13 @@ export function nodeConfigFor(settings: Settings, identity: Identity, mqttPasswo
       if (mqttPassword) input.mqttPass = mqttPassword
     }
   }
-  // No environment: the desktop's settings are the only source (NARA_SOUL is handled by soul-store).
+  // No environment: settings and the shell's overlay are the only sources (NARA_SOUL is the soul source's).
   return resolveConfig(input, {})
 }
 
 export type NodeConfigOk = Extract<ConfigResult, { ok: true }>['config']
 
-/** Builds F's NaraNode with the identity main already resolved (keychain / import / native). */
+/** Builds the NaraNode with the identity the soul source resolved (keychain / import / given / native). */
 export function createNaraNode(config: NodeConfigOk, identity: Identity): NaraNode {
   return new NaraNode({ config, identity })
 }

@@ -55,7 +55,7 @@ export const notificationSettingsSchema = z
 
 export const settingsSchema = z
   .object({
-    plaza: z.enum(['embedded', 'broker'], { message: 'Plaza must be "embedded" (this computer / LAN) or "broker"' }),
+    plaza: z.enum(['embedded', 'lan', 'broker'], { message: 'Plaza must be "embedded" (this computer), "lan" (this computer, open to the LAN) or "broker"' }),
     brokerUrl,
     mqttUser: z.string().max(256, 'The MQTT user is too long (max 256 characters)').regex(/^[^\s]*$/, 'The MQTT user cannot contain spaces'),
     name: naraName.nullable(),

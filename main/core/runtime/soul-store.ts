@@ -44,6 +44,26 @@ function identityFor(ctx: SoulContext, soulArg: string, nameArg = ctx.name ?? ''
   return determineIdentity({ nameArg, soulArg, hostname: ctx.hostname, fingerprint: ctx.fingerprint() })
 }
 
+/** The identity for the context's name with this soul ('' = this machine's native soul). */
+export function soulIdentity(ctx: SoulContext, soulText: string): Identity {
+  return identityFor(ctx, soulText)
+}
+
+/** Checks a pasted soul against the name without storing it (the runtime stores after a successful join). */
+export function validateImport(ctx: SoulContext, name: string, pasted: string, opts: { acceptUnbonded?: boolean } = {}): ImportResult {
+  const text = pasted.trim()
+  const parsed = parseSoul(text)
+  if (!parsed.ok) return { ok: false, message: `That does not look like a soul: ${parsed.error.reason}.` }
+  if (!validateBond(parsed.value, name) && !opts.acceptUnbonded) {
+    return {
+      ok: false,
+      unbonded: true,
+      message: `This soul is not bonded to the name "${name}". A soul fits only the name it was made for: enter that name, or continue anyway and your nara will show as inauthentic (👤).`
+    }
+  }
+  return { ok: true, identity: identityFor(ctx, text, name) }
+}
+
 export async function resolveStartupSoul(ctx: SoulContext, keychain: KeychainStatus): Promise<StartupSoul> {
   const given = ctx.argvSoul ? { text: ctx.argvSoul, source: 'argument' as const } : ctx.envSoul ? { text: ctx.envSoul, source: 'environment' as const } : null
   if (given) {
@@ -86,19 +106,9 @@ export async function importSoul(
   pasted: string,
   opts: { acceptUnbonded?: boolean } = {}
 ): Promise<ImportResult> {
-  const text = pasted.trim()
-  const parsed = parseSoul(text)
-  if (!parsed.ok) return { ok: false, message: `That does not look like a soul: ${parsed.error.reason}.` }
-  if (!validateBond(parsed.value, name) && !opts.acceptUnbonded) {
-    return {
-      ok: false,
-      unbonded: true,
-      message: `This soul is not bonded to the name "${name}". A soul fits only the name it was made for: enter that name, or continue anyway and your nara will show as inauthentic (👤).`
-    }
-  }
-  const identity = identityFor(ctx, text, name)
-  await store.set(soulAccount(identity.name), text)
-  return { ok: true, identity }
+  const checked = validateImport(ctx, name, pasted, opts)
+  if (checked.ok) await store.set(soulAccount(checked.identity.name), checked.identity.soulText)
+  return checked
 }
 
 /** The stored soul, for the export dialog in main (clipboard / shown after confirmation). */

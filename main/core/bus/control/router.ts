@@ -14,12 +14,28 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('health') }).strict(),
   z.object({ cmd: z.literal('settings.get') }).strict(),
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
-  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict()
+  z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
+  z.object({ cmd: z.literal('first-run.status') }).strict(),
+  z
+    .object({
+      cmd: z.literal('first-run.join'),
+      name: z.string().max(63).nullable(),
+      plaza: z.enum(['embedded', 'lan', 'broker']),
+      brokerUrl: z.string().max(4096).optional(),
+      mqttUser: z.string().max(256).optional(),
+      mqttPassword: z.string().max(1024).optional(),
+      soul: z.string().max(128).optional(),
+      acceptUnbonded: z.boolean().optional(),
+      nativeWithoutStorage: z.boolean().optional()
+    })
+    .strict(),
+  z.object({ cmd: z.literal('mqtt.password.set'), password: z.string().max(1024) }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export',
+  'first-run.status', 'first-run.join', 'mqtt.password.set'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply

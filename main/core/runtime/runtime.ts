@@ -1,0 +1,436 @@
+/**
+ * The one runtime every shell builds: node, plaza (embedded here, embedded for the LAN, or a
+ * broker), mesh, nervous system, soul source, settings, join flow. `nara run` and the Electron
+ * main construct it with their adapters (settings store, keychain opener, logger) and options;
+ * neither composes the node itself. Its decisions — first-run status, join, settings, leave and
+ * rejoin — are control-plane commands served on every carrier; its join progress and phase are
+ * data-plane keys (`nara/local/join`, `nara/local/runtime`), so a window that connects late asks
+ * for them (snapshot, then stream) instead of depending on a push it may have missed.
+ */
+import { EventEmitter } from 'node:events'
+import { systemClock, type Clock } from '../clock'
+import { silentLogger, type Logger } from '../config'
+import type { ControlReply } from '../control'
+import type { Carrier } from '../bus/carriers/carrier'
+import type { ExtraHandlers } from '../bus/control/router'
+import { fail } from '../bus/control/router'
+import { createNervousSystem, type CarrierKind, type NervousSystem } from '../bus/nervousSystem'
+import { NodeMesh } from '../mesh/nodeMesh'
+import { NaraNode } from '../node'
+import type { Identity } from '../protocol/identity'
+import { keys, type LifecycleView } from '../views'
+import { createBusHost } from './bus-host'
+import { explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
+import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
+import { planMesh, type MeshPlan } from './mesh-plan'
+import { describePlaza } from './network-choice'
+import { nodeConfigFor, type ConfigOverlay } from './node-host'
+import { SecretRegistry } from './secrecy'
+import { changeNeedsRejoin, mergeSettings, type Settings } from './settings-schema'
+import type { SettingsStore } from './settings-store'
+import { resolveStartupSoul, soulIdentity, validateImport, type SoulContext, type StartupSoul } from './soul-store'
+
+export interface Machine {
+  hostname: string
+  fingerprint: () => Uint8Array
+  /** A tailnet address of this machine ('' when none). */
+  detectMeshIP: () => string
+}
+
+export interface RuntimeOptions {
+  settings: SettingsStore
+  machine: Machine
+  /** Opens the OS keychain; absent: there is none (the soul is given or native and never stored). */
+  openKeychain?: () => Promise<SecretStore>
+  /** A soul from --soul or NARA_SOUL (never stored). */
+  givenSoul?: { text: string; source: 'argument' | 'environment' } | null
+  /** Without a keychain, run on the native soul right away (`nara run` without --config). */
+  nativeWithoutKeychain?: boolean
+  /** A broker password given on the command line (memory only). */
+  mqttPassword?: string
+  overlay?: ConfigOverlay
+  meshScanCidr?: string
+  log?: Logger
+  secrets?: SecretRegistry
+  clock?: Clock
+  joinTimeouts?: Partial<Record<TimedStep, number>>
+  /** How long a join from the first-run screen waits for the plaza's answer before it gives up. */
+  joinConfirmMs?: number
+  /** The control socket (`$XDG_RUNTIME_DIR/nara/<name>.sock`); false = none. */
+  controlSocket?: { env?: Record<string, string | undefined> } | false
+  /** Per renderer-carrier handlers (Electron: soul.export through a native dialog). */
+  rendererExtra?: ExtraHandlers
+}
+
+export type RuntimePhase = 'starting' | 'first-run' | 'no-keychain' | 'invalid-soul' | 'running'
+
+/** Published on `nara/local/runtime`. */
+export interface RuntimeView {
+  phase: RuntimePhase
+  keychain: boolean
+  network: ReturnType<typeof describePlaza>
+  mesh: { on: true; listen: string; meshIP: string } | { on: false; note: string }
+  problem: string | null
+}
+
+interface RuntimeEvents {
+  /** A new node and its nervous system (startup, join, settings change). */
+  node: [NaraNode, NervousSystem]
+  progress: [LifecycleView, JoinState]
+  view: [RuntimeView]
+}
+
+export class NaraRuntime extends EventEmitter<RuntimeEvents> {
+  readonly settings: SettingsStore
+  readonly secrets: SecretRegistry
+  readonly joinFlow: JoinFlow
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly host = createBusHost()
+  private keychain: KeychainStatus = { available: false, reason: 'The keychain has not been opened yet.' }
+  private nativeWithoutStorage: boolean
+  private current: { node: NaraNode; ns: NervousSystem; identity: Identity; started: boolean } | null = null
+  private phase: RuntimePhase = 'starting'
+  private problem: string | null = null
+  private mesh: MeshPlan = { on: false, meshIP: '', why: 'not started' }
+  private lastProgress: LifecycleView | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly opts: RuntimeOptions) {
+    super()
+    this.settings = opts.settings
+    this.secrets = opts.secrets ?? new SecretRegistry()
+    this.log = opts.log ?? silentLogger
+    this.clock = opts.clock ?? systemClock
+    this.nativeWithoutStorage = opts.nativeWithoutKeychain ?? false
+    this.secrets.add(opts.mqttPassword)
+    this.joinFlow = new JoinFlow({
+      clock: this.clock,
+      ...(opts.joinTimeouts ? { timeouts: opts.joinTimeouts } : {}),
+      onProgress: (progress, state) => {
+        this.lastProgress = progress
+        this.current?.ns.dataPlane.put(keys.join, progress)
+        this.emit('progress', progress, state)
+      }
+    })
+  }
+
+  get node(): NaraNode | null {
+    return this.current?.node ?? null
+  }
+  get nervousSystem(): NervousSystem | null {
+    return this.current?.ns ?? null
+  }
+  get keychainAvailable(): boolean {
+    return this.keychain.available
+  }
+
+  view(): RuntimeView {
+    const m = this.mesh
+    return {
+      phase: this.phase,
+      keychain: this.keychain.available,
+      network: describePlaza(this.settings.get()),
+      mesh: m.on ? { on: true, listen: `${m.listen.host}:${m.listen.port}`, meshIP: m.meshIP } : { on: false, note: 'why' in m ? m.why : m.error },
+      problem: this.problem
+    }
+  }
+
+  /** Opens the keychain, finds the soul and starts the node — or waits on the first-run screen. */
+  async start(): Promise<RuntimePhase> {
+    if (this.opts.openKeychain) {
+      const open = this.opts.openKeychain
+      this.keychain = await probeKeychain(open).catch((e: unknown) => ({ available: false as const, reason: explainKeychainError(e) }))
+    } else {
+      this.keychain = { available: false, reason: 'No keychain is used here.' }
+    }
+    const startup = await resolveStartupSoul(this.soulContext(), this.keychain)
+    if (startup.kind === 'ready') {
+      await this.launch(startup.identity, true)
+      return this.phase
+    }
+    // First run: an idle node (not started) carries the bus so the window can ask and answer.
+    this.phase = startup.kind === 'first-run' ? 'first-run' : startup.kind === 'no-keychain' ? 'no-keychain' : 'invalid-soul'
+    this.problem = startup.kind === 'invalid' ? startup.message : startup.kind === 'no-keychain' ? startup.message : null
+    await this.launch(soulIdentity(this.soulContext(), ''), false)
+    return this.phase
+  }
+
+  /** A carrier from a front end (Electron MessagePort, dashboard WebSocket, in-process). */
+  attach(carrier: Carrier<string>, kind: CarrierKind): void {
+    this.host.attach(carrier, { kind, extra: kind === 'renderer' ? { ...this.handlers(), ...this.opts.rendererExtra } : this.handlers() })
+  }
+
+  /** The runtime's commands, served on every carrier and on the control socket. */
+  handlers(): ExtraHandlers {
+    return {
+      'first-run.status': () => this.firstRunStatus(),
+      'first-run.join': (req) => this.serial(() => this.firstRunJoin(req)),
+      'settings.get': () => ({ ok: true, settings: this.settings.get(), keychain: this.keychain.available, runtime: this.view() }),
+      'settings.set': (req) => this.serial(() => this.applySettings(req.settings)),
+      'mqtt.password.set': async (req) => {
+        if (!this.keychain.available) return fail(this.keychain.reason)
+        const s = this.settings.get()
+        this.secrets.add(req.password)
+        await this.keychain.store.set(mqttAccount(s.mqttUser, s.brokerUrl), req.password)
+        return { ok: true }
+      },
+      join: async () => {
+        if (!this.current?.started) return fail('Choose how to join first (the Join screen).')
+        if (this.current.node.nodeState === 'offline') this.followJoin()
+        return { ok: true, state: await this.current.node.join() }
+      },
+      leave: async () => {
+        const n = this.current?.node
+        if (!n) return { ok: true, state: 'offline' }
+        this.joinFlow.dispatch({ type: 'cancel' })
+        return { ok: true, state: await n.leave() }
+      }
+    }
+  }
+
+  async firstRunStatus(): Promise<ControlReply> {
+    const s = await resolveStartupSoul(this.soulContext(), this.keychain)
+    const base = { phase: this.phase, keychain: this.keychain.available, runtime: this.view() }
+    if (this.phase === 'running' && this.current) return { ok: true, ...base, kind: 'ready', name: this.current.identity.name }
+    return s.kind === 'ready' ? { ok: true, ...base, kind: 'ready', name: s.identity.name, source: s.source } : { ok: true, ...base, ...s }
+  }
+
+  /** Say chau and release everything within the budget. */
+  async stop(budgetMs = 1500): Promise<void> {
+    this.joinFlow.dispose()
+    const c = this.current
+    this.current = null
+    this.host.use(null)
+    if (!c) return
+    await c.node.stop(budgetMs)
+    await c.ns.close()
+  }
+
+  // --- inside ------------------------------------------------------------------------------
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(work, work)
+    this.queue = p.catch(() => undefined)
+    return p
+  }
+
+  private soulContext(name = this.settings.get().name): SoulContext {
+    const given = this.opts.givenSoul
+    return {
+      name,
+      hostname: this.opts.machine.hostname,
+      fingerprint: this.opts.machine.fingerprint,
+      argvSoul: given?.source === 'argument' ? given.text : null,
+      envSoul: given?.source === 'environment' ? given.text : null,
+      nativeWithoutStorage: this.nativeWithoutStorage
+    }
+  }
+
+  private followJoin(): void {
+    this.joinFlow.dispatch({ type: 'start', broker: this.brokerOf(this.settings.get()) })
+    this.joinFlow.dispatch({ type: 'soul-ready' })
+  }
+
+  private brokerOf(s: Settings): string {
+    return s.plaza === 'broker' ? s.brokerUrl : 'mqtt://127.0.0.1:1883'
+  }
+
+  private publishView(): void {
+    const v = this.view()
+    this.current?.ns.dataPlane.put(keys.runtime, v)
+    this.emit('view', v)
+  }
+
+  /** Builds node + mesh + nervous system for the identity; starts it when asked. */
+  private async launch(who: Identity, start: boolean, settings = this.settings.get()): Promise<{ ok: true } | { ok: false; error: string }> {
+    const password = this.opts.mqttPassword ?? (settings.mqttUser && this.keychain.available ? await this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)) : null)
+    this.secrets.add(who.soulText)
+    this.secrets.add(password)
+    const plan = planMesh({ listen: settings.meshListen, meshIP: settings.meshIP, transport: settings.transport, detect: this.opts.machine.detectMeshIP, scanCidr: this.opts.meshScanCidr })
+    if ('error' in plan) return { ok: false, error: plan.error }
+    const cfg = nodeConfigFor(settings, who, password, plan.on ? plan.meshIP : '', this.opts.overlay)
+    if (!cfg.ok) return { ok: false, error: cfg.errors.join('; ') }
+    await this.retire()
+    const node = new NaraNode({ config: cfg.config, identity: who, log: this.log, clock: this.clock })
+    if (plan.on && start) node.attachMesh(new NodeMesh({ listen: plan.listen, transport: settings.transport, ...(plan.scanCidr ? { scanCidr: plan.scanCidr } : {}) }))
+    this.mesh = plan
+    const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers() })
+    ns.dataPlane.declareQueryable(keys.join, (q) => void (this.lastProgress && q.reply(keys.join, this.lastProgress)))
+    ns.dataPlane.declareQueryable(keys.runtime, (q) => q.reply(keys.runtime, this.view()))
+    node.on('plaza', (signal) => this.joinFlow.dispatch(joinEventFor(signal)))
+    node.on('lifecycle', (step) => {
+      if (step.step === 'left') {
+        this.joinFlow.dispatch({ type: 'cancel' })
+        this.lastProgress = step
+        ns.dataPlane.put(keys.join, step)
+      }
+    })
+    this.current = { node, ns, identity: who, started: start }
+    if (start) this.phase = 'running'
+    this.host.use(ns)
+    this.emit('node', node, ns)
+    this.publishView()
+    if (this.opts.controlSocket !== false) {
+      await ns.startControlSocket(who.name, { env: this.opts.controlSocket?.env ?? process.env }).then(
+        (sock) => this.log.info(`control socket: ${sock.path}`),
+        (e: unknown) => this.log.warn(`control socket unavailable: ${e instanceof Error ? e.message : String(e)}`)
+      )
+    }
+    if (!start) return { ok: true }
+    this.followJoin()
+    await node.start().catch((e: unknown) => {
+      this.joinFlow.dispatch({ type: 'connect-failed', error: e })
+      this.problem = explainJoinError(e, this.brokerOf(settings))
+      this.publishView()
+    })
+    return { ok: true }
+  }
+
+  /** Stops the current node (chau if it was on the plaza) and its nervous system. */
+  private async retire(): Promise<void> {
+    const c = this.current
+    if (!c) return
+    this.current = null
+    this.host.use(null)
+    await c.node.stop(1500)
+    await c.ns.close() // closes the front ends' carriers: they reconnect to the next node
+  }
+
+  /** Waits for the join to prove itself (the plaza heard us) or to fail. */
+  private confirmJoin(): Promise<{ ok: true } | { ok: false; error: string }> {
+    const deadline = this.opts.joinConfirmMs ?? 8000
+    return new Promise((resolve) => {
+      const check = (state: JoinState): boolean => {
+        if (state.step === 'howdy' || state.step === 'online') return done({ ok: true })
+        if (state.step === 'error') return done({ ok: false, error: state.message })
+        if (state.step === 'idle') return done({ ok: false, error: 'The join was cancelled.' })
+        return false
+      }
+      const onProgress = (_p: LifecycleView, state: JoinState): void => void check(state)
+      const timer = this.clock.setTimeout(() => {
+        const s = this.joinFlow.state
+        const where = 'broker' in s ? s.broker : 'the plaza'
+        done({ ok: false, error: `The plaza at ${where.replace(/^[a-z]+:\/\//, '')} did not answer within ${Math.round(deadline / 1000)} s. Check the address, or that the broker is running.` })
+      }, deadline)
+      const done = (r: { ok: true } | { ok: false; error: string }): true => {
+        this.clock.clearTimeout(timer)
+        this.off('progress', onProgress)
+        resolve(r)
+        return true
+      }
+      this.on('progress', onProgress)
+      check(this.joinFlow.state)
+    })
+  }
+
+  /**
+   * The first-run join: checks the choices, grows or imports the soul, and tries the plaza. Only
+   * a join the plaza answered is kept: settings, soul and password are saved after that, and on
+   * any failure the previous configuration is running again and nothing was written.
+   */
+  private async firstRunJoin(req: Extract<Parameters<NonNullable<ExtraHandlers['first-run.join']>>[0], object>): Promise<ControlReply> {
+    const before = this.settings.get()
+    const patch: Record<string, unknown> = { plaza: req.plaza, name: req.name }
+    if (req.brokerUrl !== undefined) patch['brokerUrl'] = req.brokerUrl
+    if (req.mqttUser !== undefined) patch['mqttUser'] = req.mqttUser
+    const merged = mergeSettings(before, patch)
+    if (!merged.ok) return { ok: false, error: 'Some choices are not valid', problems: merged.problems } as ControlReply
+    const next = merged.settings
+    if (next.plaza === 'broker' && req.mqttPassword && !next.mqttUser) return fail('A broker password needs a user name.')
+
+    this.joinFlow.dispatch({ type: 'start', broker: this.brokerOf(next) })
+    const soulFailed = (error: string): ControlReply => {
+      this.joinFlow.dispatch({ type: 'soul-failed', reason: error })
+      return fail(error)
+    }
+    // The soul: pasted, grown for the name, or (no keychain, by choice) native without storage.
+    const ctx = this.soulContext(next.name)
+    let who: Identity
+    let storeSoul: string | null = null
+    if (req.soul) {
+      const checked = validateImport(ctx, next.name ?? '', req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
+      if (!checked.ok) return soulFailed(checked.message)
+      who = checked.identity
+      storeSoul = this.keychain.available ? checked.identity.soulText : null
+    } else if (this.opts.givenSoul) {
+      const s = await resolveStartupSoul(ctx, this.keychain)
+      if (s.kind !== 'ready') return soulFailed('message' in s ? s.message : 'The given soul is not usable.')
+      who = s.identity
+    } else if (this.keychain.available) {
+      const stored = await this.keychain.store.get(soulAccount(soulIdentity(ctx, '').name)).catch(() => null)
+      who = soulIdentity(ctx, stored ?? '')
+      if (!who.soul) return soulFailed(`The soul stored in the keychain for "${who.name}" is damaged.`)
+      if (stored === null) storeSoul = who.soulText
+    } else if (req.nativeWithoutStorage) {
+      who = soulIdentity(ctx, '')
+    } else {
+      return soulFailed(`${this.keychain.available ? '' : this.keychain.reason} Choose "use this computer's native soul" or paste a soul.`.trim())
+    }
+
+    const wasRunning = this.current?.started === true ? this.current.identity : null
+    const trial = await this.launch(who, true, next)
+    if (!trial.ok) {
+      this.joinFlow.dispatch({ type: 'cancel' })
+      return fail(trial.error)
+    }
+    const outcome = await this.confirmJoin()
+    if (!outcome.ok) {
+      // Back to what worked before; nothing of this attempt is kept.
+      this.problem = outcome.error
+      if (wasRunning) await this.launch(wasRunning, true, before)
+      else await this.launch(soulIdentity(this.soulContext(before.name), ''), false, before)
+      if (!wasRunning) this.phase = this.keychain.available ? 'first-run' : 'no-keychain'
+      this.joinFlow.dispatch({ type: 'cancel' })
+      this.lastProgress = { step: 'error', message: outcome.error, atMs: this.clock.nowMs() }
+      this.current?.ns.dataPlane.put(keys.join, this.lastProgress)
+      this.publishView()
+      return fail(outcome.error)
+    }
+    try {
+      if (storeSoul && this.keychain.available) await this.keychain.store.set(soulAccount(who.name), storeSoul)
+      if (req.mqttPassword && next.mqttUser && this.keychain.available) {
+        this.secrets.add(req.mqttPassword)
+        await this.keychain.store.set(mqttAccount(next.mqttUser, next.brokerUrl), req.mqttPassword)
+      }
+    } catch (e) {
+      this.problem = explainKeychainError(e)
+    }
+    if (req.nativeWithoutStorage && !this.keychain.available) this.nativeWithoutStorage = true
+    const saved = this.settings.update({ ...patch, name: who.name })
+    if (!saved.ok) return { ok: false, error: 'Some choices are not valid', problems: saved.problems } as ControlReply
+    this.problem = null
+    this.phase = 'running'
+    this.publishView()
+    return { ok: true, name: who.name, keychain: this.keychain.available }
+  }
+
+  /** Validated settings; a change of plaza, name, transport or mesh leaves, rebuilds and re-joins. */
+  private async applySettings(patch: Record<string, unknown>): Promise<ControlReply> {
+    const before = this.settings.get()
+    const r = this.settings.update(patch)
+    if (!r.ok) return { ok: false, error: 'Some settings are not valid', problems: r.problems } as ControlReply
+    if (!changeNeedsRejoin(before, r.settings) || !this.current) {
+      this.publishView()
+      return { ok: true, settings: r.settings, rejoined: false }
+    }
+    const c = this.current
+    const wasOn = c.started && (c.node.nodeState === 'online' || c.node.nodeState === 'joining')
+    let who = c.identity
+    if (before.name !== r.settings.name && !this.opts.givenSoul) {
+      const s = await resolveStartupSoul(this.soulContext(r.settings.name), this.keychain)
+      who = s.kind === 'ready' ? s.identity : soulIdentity(this.soulContext(r.settings.name), '')
+    }
+    const launched = await this.launch(who, wasOn || c.started)
+    if (!launched.ok) {
+      this.settings.update(before)
+      await this.launch(c.identity, c.started, before)
+      return fail(launched.error)
+    }
+    return { ok: true, settings: r.settings, rejoined: wasOn }
+  }
+}
+
+export function createRuntime(opts: RuntimeOptions): NaraRuntime {
+  return new NaraRuntime(opts)
+}
