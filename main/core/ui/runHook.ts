@@ -5,6 +5,7 @@
  */
 import type { NervousSystem } from '../bus/nervousSystem'
 import type { NaraNode } from '../node'
+import type { NaraRuntime } from '../runtime/runtime'
 import { parseHostPort, startUiServer } from './server'
 
 export interface UiHookContext {
@@ -12,6 +13,8 @@ export interface UiHookContext {
   values: Record<string, string | boolean | undefined>
   io: { err(line: string): void; out(line: string): void }
   nervousSystem?: NervousSystem
+  /** With a runtime, every dashboard connection is served by its current node (first run, join, settings). */
+  runtime?: NaraRuntime
 }
 
 export const UI_FLAGS = {
@@ -25,13 +28,14 @@ export async function uiRunHook(ctx: UiHookContext): Promise<(() => Promise<void
   const addr = parseHostPort(spec)
   if (!addr) throw new Error(`--ui '${spec}' must look like 127.0.0.1:8717`)
   const ns = ctx.nervousSystem
-  if (!ns) throw new Error('--ui needs the node\'s nervous system')
+  const runtime = ctx.runtime
+  if (!ns && !runtime) throw new Error('--ui needs the node\'s nervous system')
   const server = await startUiServer({
     host: addr.host,
     port: addr.port,
-    dataPlane: ns.dataPlane,
-    control: ns.routerFor('websocket'),
-    protect: (carrier) => ns.protect(carrier, 'websocket'),
+    ...(runtime
+      ? { attach: (carrier) => runtime.attach(carrier, 'websocket') }
+      : { dataPlane: ns!.dataPlane, control: ns!.routerFor('websocket'), protect: (carrier) => ns!.protect(carrier, 'websocket') }),
     allowNonLoopback: ctx.values['ui-public'] === true,
     log: (line) => ctx.io.err(line)
   })
