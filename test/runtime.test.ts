@@ -1,0 +1,178 @@
+/**
+ * The one runtime, built exactly as the desktop app builds it (main/desktop/compose.ts, which
+ * main/index.ts calls), against a real aedes broker and real mesh peers on 127.0.62.x: it serves
+ * /ping and /gossip/zine and exchanges zines; first-run join, no-keychain join, bad input and a
+ * settings change all go through its control-plane commands.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { silentLogger } from '../main/core/config'
+import type { ControlReply } from '../main/core/control'
+import { NodeMesh } from '../main/core/mesh/nodeMesh'
+import type { NaraNode } from '../main/core/node'
+import { determineIdentity } from '../main/core/protocol/identity'
+import type { SecretStore } from '../main/core/runtime/keychain'
+import { NO_MESH_ADDRESS } from '../main/core/runtime/mesh-plan'
+import type { NaraRuntime } from '../main/core/runtime/runtime'
+import { SecretRegistry } from '../main/core/runtime/secrecy'
+import type { Settings } from '../main/core/runtime/settings-schema'
+import { memorySettingsStore } from '../main/core/runtime/settings-store'
+import { keys, type ZineExchangeView } from '../main/core/views'
+import { desktopRuntime } from '../main/desktop/compose'
+import { startAedes, type TestBroker } from './support/brokers'
+import { eventually, makeNode } from './support/nodes'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
+})
+
+function memoryKeychain(): SecretStore & { entries: Map<string, string> } {
+  const entries = new Map<string, string>()
+  return {
+    entries,
+    get: async (a) => entries.get(a) ?? null,
+    set: async (a, s) => void entries.set(a, s),
+    delete: async (a) => entries.delete(a)
+  }
+}
+
+const fingerprint = new Uint8Array(32).fill(7)
+
+function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP = ''): NaraRuntime {
+  const rt = desktopRuntime({
+    settings: memorySettingsStore(settings),
+    openKeychain: keychain ? async () => keychain : async () => Promise.reject(new Error('org.freedesktop.secrets was not provided by any .service files')),
+    argv: ['electron', '.'],
+    env: { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'nara-rt-')) },
+    machine: { hostname: 'testhost', fingerprint: () => fingerprint, detectMeshIP: () => meshIP },
+    log: silentLogger,
+    secrets: new SecretRegistry()
+  })
+  cleanups.push(() => rt.stop(1500))
+  return rt
+}
+
+const ask = (rt: NaraRuntime, req: unknown): Promise<ControlReply> => rt.nervousSystem!.router(req)
+
+function meshPeer(name: string, ip: string, brokerUrl: string, scan: string): { node: NaraNode; mesh: NodeMesh } {
+  const node = makeNode(name, brokerUrl, { transport: 'hybrid', meshIP: ip })
+  const mesh = new NodeMesh({ listen: { host: ip, port: 7433 }, transport: 'hybrid', scanCidr: scan, config: { gossip: { firstDelayMs: 3_600_000 }, discovery: { firstDelayMs: 3_600_000 } } })
+  node.attachMesh(mesh)
+  cleanups.push(() => node.stop(2000))
+  return { node, mesh }
+}
+
+let broker: TestBroker
+async function withBroker(): Promise<TestBroker> {
+  broker = await startAedes()
+  cleanups.push(() => broker.stop())
+  return broker
+}
+
+describe('the runtime as the desktop app composes it', () => {
+  it('first run → join with the keychain; serves /ping and /gossip/zine on its mesh address and exchanges zines with a peer', async () => {
+    const b = await withBroker()
+    const keychain = memoryKeychain()
+    const rt = build({ plaza: 'broker', brokerUrl: b.url, name: 'rt-desk', meshIP: '127.0.62.2' }, keychain)
+    expect(await rt.start()).toBe('first-run')
+    const status = await ask(rt, { cmd: 'first-run.status' })
+    expect(status).toMatchObject({ ok: true, kind: 'first-run', keychain: true })
+    expect(rt.node!.nodeState).toBe('offline')
+
+    const joined = await ask(rt, { cmd: 'first-run.join', name: 'rt-desk', plaza: 'broker', brokerUrl: b.url })
+    expect(joined).toMatchObject({ ok: true, name: 'rt-desk', keychain: true })
+    expect(keychain.entries.get('rt-desk')).toBe(rt.node!.identity.soulText)
+    expect(rt.node!.config.meshIP).toBe('127.0.62.2')
+    expect(rt.view().mesh).toMatchObject({ on: true, listen: '127.0.62.2:7433' })
+
+    const ping = await fetch('http://127.0.62.2:7433/ping')
+    expect(ping.status).toBe(200)
+    const unsigned = await fetch('http://127.0.62.2:7433/gossip/zine', { method: 'POST', body: '{}' })
+    expect(unsigned.status).toBeGreaterThanOrEqual(400) // it is there, and it wants mesh auth
+
+    const peer = meshPeer('rt-peer', '127.0.62.3', b.url, '127.0.62.2/32')
+    await peer.node.start()
+    await eventually(() => expect(peer.mesh.mesh!.host.directory.onlineMeshPeers()).toContain('rt-desk'), 15_000)
+    const inbound: ZineExchangeView[] = []
+    rt.node!.on('zine', (z) => inbound.push(z))
+    const outbound: ZineExchangeView[] = []
+    peer.node.on('zine', (z) => outbound.push(z))
+    await peer.mesh.mesh!.gossip.runRound()
+    await eventually(() => expect(inbound.some((z) => z.peer === 'rt-peer' && z.direction === 'in' && z.verdict === 'ok')).toBe(true))
+    expect(outbound.some((z) => z.peer === 'rt-desk' && z.direction === 'out' && z.verdict === 'ok' && z.eventsIn > 0)).toBe(true)
+  }, 30_000)
+
+  it('no keychain: the join asks for a choice, then runs on the native soul and stores nothing', async () => {
+    const b = await withBroker()
+    const rt = build({ plaza: 'broker', brokerUrl: b.url, transport: 'mqtt' }, null)
+    expect(await rt.start()).toBe('no-keychain')
+    const status = await ask(rt, { cmd: 'first-run.status' })
+    expect(status).toMatchObject({ ok: true, kind: 'no-keychain', keychain: false })
+    const refused = await ask(rt, { cmd: 'first-run.join', name: 'rt-nokey', plaza: 'broker', brokerUrl: b.url })
+    expect(refused.ok).toBe(false)
+    expect(rt.settings.get().name).toBeNull()
+    const ok = await ask(rt, { cmd: 'first-run.join', name: 'rt-nokey', plaza: 'broker', brokerUrl: b.url, nativeWithoutStorage: true })
+    expect(ok).toMatchObject({ ok: true, name: 'rt-nokey', keychain: false })
+    const native = determineIdentity({ nameArg: 'rt-nokey', soulArg: '', hostname: 'testhost', fingerprint })
+    expect(rt.node!.identity.id).toBe(native.id)
+    expect(rt.settings.get().name).toBe('rt-nokey')
+  }, 20_000)
+
+  it('bad input on join: unreachable broker, malformed URL, malformed and unbonded souls → a clear error within seconds, nothing saved', async () => {
+    const keychain = memoryKeychain()
+    const rt = build({ transport: 'mqtt' }, keychain)
+    expect(await rt.start()).toBe('first-run')
+    const before = rt.settings.get()
+
+    const t0 = Date.now()
+    const unreachable = await ask(rt, { cmd: 'first-run.join', name: 'rt-bad', plaza: 'broker', brokerUrl: 'mqtt://127.0.0.1:9' })
+    expect(unreachable.ok).toBe(false)
+    expect(!unreachable.ok && unreachable.error).toMatch(/Can't reach the plaza at 127\.0\.0\.1:9|did not answer/)
+    expect(Date.now() - t0).toBeLessThan(9000)
+
+    const malformed = await ask(rt, { cmd: 'first-run.join', name: 'rt-bad', plaza: 'broker', brokerUrl: 'not a url' })
+    expect(malformed).toMatchObject({ ok: false, problems: [expect.objectContaining({ field: 'brokerUrl' })] })
+
+    const badSoul = await ask(rt, { cmd: 'first-run.join', name: 'rt-bad', plaza: 'embedded', soul: 'definitely-not-a-soul' })
+    expect(!badSoul.ok && badSoul.error).toMatch(/does not look like a soul/)
+
+    const other = determineIdentity({ nameArg: 'someone-else', soulArg: '', hostname: 'x', fingerprint: new Uint8Array(32).fill(3) })
+    const unbonded = await ask(rt, { cmd: 'first-run.join', name: 'rt-bad', plaza: 'embedded', soul: other.soulText })
+    expect(!unbonded.ok && unbonded.error).toMatch(/not bonded to the name "rt-bad"/)
+
+    expect(rt.settings.get()).toEqual(before)
+    expect(keychain.entries.size).toBe(0)
+    expect(rt.view().phase).toBe('first-run')
+    const progress = await rt.nervousSystem!.dataPlane.get(keys.join)
+    expect(progress.length).toBeLessThanOrEqual(1)
+  }, 30_000)
+
+  it('a settings change re-joins with the new configuration; invalid settings are refused and the old ones kept', async () => {
+    const b = await withBroker()
+    const keychain = memoryKeychain()
+    const rt = build({ plaza: 'broker', brokerUrl: b.url, name: 'rt-set', transport: 'hybrid' }, keychain)
+    await rt.start()
+    expect(await ask(rt, { cmd: 'first-run.join', name: 'rt-set', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    // No tailnet, no mesh IP: no mesh, and nothing advertised.
+    expect(rt.view().mesh).toEqual({ on: false, note: NO_MESH_ADDRESS })
+    expect(rt.node!.config.meshIP).toBe('')
+    const first = rt.node!
+
+    const bad = await ask(rt, { cmd: 'settings.set', settings: { meshIP: '300.1.1.1' } })
+    expect(bad).toMatchObject({ ok: false, problems: [expect.objectContaining({ field: 'meshIP' })] })
+    expect(rt.node).toBe(first)
+
+    const changed = await ask(rt, { cmd: 'settings.set', settings: { meshIP: '127.0.62.12' } })
+    expect(changed).toMatchObject({ ok: true, rejoined: true })
+    expect(rt.node).not.toBe(first)
+    expect(first.nodeState).toBe('offline')
+    await eventually(() => expect(rt.node!.nodeState).toBe('online'), 10_000)
+    expect(rt.node!.config.meshIP).toBe('127.0.62.12')
+    expect((await fetch('http://127.0.62.12:7433/ping')).status).toBe(200)
+    // The soul came from the keychain again: same identity after the re-join.
+    expect(rt.node!.identity.id).toBe(first.identity.id)
+  }, 30_000)
+})
