@@ -36,6 +36,7 @@ export function desktopRuntime(a: DesktopAdapters): NaraRuntime {
     log: a.log,
     secrets: a.secrets,
     controlSocket: { env: a.env },
+    oneInstancePerSoul: true,
     ...(exportSoul ? { rendererExtra: { 'soul.export': () => exportSoul() } } : {})
   })
 }

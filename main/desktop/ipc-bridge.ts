@@ -20,7 +20,7 @@ export const desktopRequestSchema = z.discriminatedUnion('cmd', [
     .object({
       cmd: z.literal('first-run.join'),
       name: z.string().max(63).nullable(),
-      plaza: z.enum(['embedded', 'broker']),
+      plaza: z.enum(['embedded', 'lan', 'broker']),
       brokerUrl: z.string().max(MAX_TEXT).optional(),
       mqttUser: z.string().max(256).optional(),
       mqttPassword: z.string().max(1024).optional(),

@@ -12,6 +12,10 @@ import { systemClock, type Clock } from '../clock'
 import { silentLogger, type Logger } from '../config'
 import type { ControlReply } from '../control'
 import type { Carrier } from '../bus/carriers/carrier'
+import { DataPlane } from '../bus/dataPlane'
+import { guardCarrier, type LeakCheck } from '../bus/ns-secrets'
+import { serveBus } from '../bus/serveBus'
+import type { CommandRouter } from '../bus/control/router'
 import type { ExtraHandlers } from '../bus/control/router'
 import { fail } from '../bus/control/router'
 import { createNervousSystem, type CarrierKind, type NervousSystem } from '../bus/nervousSystem'
@@ -19,11 +23,13 @@ import { NodeMesh } from '../mesh/nodeMesh'
 import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
-import { createBusHost } from './bus-host'
 import { explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
 import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
 import { planMesh, type MeshPlan } from './mesh-plan'
 import { describePlaza } from './network-choice'
+import type { RuntimePhase, RuntimeView } from './view'
+
+export type { RuntimePhase, RuntimeView } from './view'
 import { nodeConfigFor, type ConfigOverlay } from './node-host'
 import { SecretRegistry } from './secrecy'
 import { changeNeedsRejoin, mergeSettings, type Settings } from './settings-schema'
@@ -58,19 +64,10 @@ export interface RuntimeOptions {
   joinConfirmMs?: number
   /** The control socket (`$XDG_RUNTIME_DIR/nara/<name>.sock`); false = none. */
   controlSocket?: { env?: Record<string, string | undefined> } | false
+  /** Refuse to start a node whose name another running node (dev or packaged build) holds. */
+  oneInstancePerSoul?: boolean
   /** Per renderer-carrier handlers (Electron: soul.export through a native dialog). */
   rendererExtra?: ExtraHandlers
-}
-
-export type RuntimePhase = 'starting' | 'first-run' | 'no-keychain' | 'invalid-soul' | 'running'
-
-/** Published on `nara/local/runtime`. */
-export interface RuntimeView {
-  phase: RuntimePhase
-  keychain: boolean
-  network: ReturnType<typeof describePlaza>
-  mesh: { on: true; listen: string; meshIP: string } | { on: false; note: string }
-  problem: string | null
 }
 
 interface RuntimeEvents {
@@ -86,7 +83,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   readonly joinFlow: JoinFlow
   private readonly log: Logger
   private readonly clock: Clock
-  private readonly host = createBusHost()
+  /** One data plane for the runtime's life: front ends stay connected while nodes are swapped. */
+  readonly dataPlane: DataPlane
+  private readonly routers = new WeakMap<NervousSystem, Map<CarrierKind, CommandRouter>>()
+  private carriersServed = 0
   private keychain: KeychainStatus = { available: false, reason: 'The keychain has not been opened yet.' }
   private nativeWithoutStorage: boolean
   private current: { node: NaraNode; ns: NervousSystem; identity: Identity; started: boolean } | null = null
@@ -104,12 +104,15 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     this.clock = opts.clock ?? systemClock
     this.nativeWithoutStorage = opts.nativeWithoutKeychain ?? false
     this.secrets.add(opts.mqttPassword)
+    this.dataPlane = new DataPlane({ clock: this.clock })
+    this.dataPlane.declareQueryable(keys.join, (q) => void (this.lastProgress && q.reply(keys.join, this.lastProgress)))
+    this.dataPlane.declareQueryable(keys.runtime, (q) => q.reply(keys.runtime, this.view()))
     this.joinFlow = new JoinFlow({
       clock: this.clock,
       ...(opts.joinTimeouts ? { timeouts: opts.joinTimeouts } : {}),
       onProgress: (progress, state) => {
         this.lastProgress = progress
-        this.current?.ns.dataPlane.put(keys.join, progress)
+        this.dataPlane.put(keys.join, progress)
         this.emit('progress', progress, state)
       }
     })
@@ -156,9 +159,28 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     return this.phase
   }
 
-  /** A carrier from a front end (Electron MessagePort, dashboard WebSocket, in-process). */
-  attach(carrier: Carrier<string>, kind: CarrierKind): void {
-    this.host.attach(carrier, { kind, extra: kind === 'renderer' ? { ...this.handlers(), ...this.opts.rendererExtra } : this.handlers() })
+  /**
+   * A carrier from a front end (Electron MessagePort, dashboard WebSocket, in-process), served for
+   * its whole life by the runtime's data plane and the current node's router — a join or a
+   * settings change swaps the node underneath without dropping it (a reply still reaches it).
+   * Frames to a renderer or the WebSocket pass every soul this runtime has held.
+   */
+  attach(carrier: Carrier<string>, kind: CarrierKind): () => void {
+    const guard: LeakCheck = { leaks: (v) => this.secrets.leaks(v) || (this.current?.ns.guard.leaks(v) ?? false) }
+    const link = kind === 'local' ? carrier : guardCarrier(carrier, guard, () => this.log.warn(`withheld a frame to a ${kind}: it contained a secret`))
+    const stop = serveBus(link, { dataPlane: this.dataPlane, router: (req) => this.route(kind, req), peer: `${kind}#${++this.carriersServed}` })
+    link.onClose(stop)
+    return stop
+  }
+
+  private route(kind: CarrierKind, request: unknown): Promise<ControlReply> {
+    const ns = this.current?.ns
+    if (!ns) return Promise.resolve(fail('The nara is starting; try again in a moment.'))
+    let byKind = this.routers.get(ns)
+    if (!byKind) this.routers.set(ns, (byKind = new Map()))
+    let router = byKind.get(kind)
+    if (!router) byKind.set(kind, (router = ns.routerFor(kind, kind === 'renderer' ? this.opts.rendererExtra : {})))
+    return router(request)
   }
 
   /** The runtime's commands, served on every carrier and on the control socket. */
@@ -201,7 +223,6 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     this.joinFlow.dispose()
     const c = this.current
     this.current = null
-    this.host.use(null)
     if (!c) return
     await c.node.stop(budgetMs)
     await c.ns.close()
@@ -238,7 +259,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
 
   private publishView(): void {
     const v = this.view()
-    this.current?.ns.dataPlane.put(keys.runtime, v)
+    this.dataPlane.put(keys.runtime, v)
     this.emit('view', v)
   }
 
@@ -255,27 +276,35 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const node = new NaraNode({ config: cfg.config, identity: who, log: this.log, clock: this.clock })
     if (plan.on && start) node.attachMesh(new NodeMesh({ listen: plan.listen, transport: settings.transport, ...(plan.scanCidr ? { scanCidr: plan.scanCidr } : {}) }))
     this.mesh = plan
-    const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers() })
-    ns.dataPlane.declareQueryable(keys.join, (q) => void (this.lastProgress && q.reply(keys.join, this.lastProgress)))
-    ns.dataPlane.declareQueryable(keys.runtime, (q) => q.reply(keys.runtime, this.view()))
+    const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers(), dataPlane: this.dataPlane })
     node.on('plaza', (signal) => this.joinFlow.dispatch(joinEventFor(signal)))
     node.on('lifecycle', (step) => {
       if (step.step === 'left') {
         this.joinFlow.dispatch({ type: 'cancel' })
         this.lastProgress = step
-        ns.dataPlane.put(keys.join, step)
+        this.dataPlane.put(keys.join, step)
       }
     })
     this.current = { node, ns, identity: who, started: start }
     if (start) this.phase = 'running'
-    this.host.use(ns)
     this.emit('node', node, ns)
     this.publishView()
     if (this.opts.controlSocket !== false) {
-      await ns.startControlSocket(who.name, { env: this.opts.controlSocket?.env ?? process.env }).then(
-        (sock) => this.log.info(`control socket: ${sock.path}`),
-        (e: unknown) => this.log.warn(`control socket unavailable: ${e instanceof Error ? e.message : String(e)}`)
+      const taken = await ns.startControlSocket(who.name, { env: this.opts.controlSocket?.env ?? process.env }).then(
+        (sock) => void this.log.info(`control socket: ${sock.path}`),
+        (e: unknown) => {
+          const msg = e instanceof Error ? e.message : String(e)
+          this.log.warn(`control socket unavailable: ${msg}`)
+          return /already listening/.test(msg) ? msg : undefined
+        }
       )
+      // The socket is keyed on the name in the user's runtime dir: dev and packaged builds share it.
+      if (taken && this.opts.oneInstancePerSoul && start) {
+        this.problem = `Another Nara already runs "${who.name}" on this computer (${taken.replace(/^a node is already listening on /, '')}). Quit it first: two nodes with one soul would fight on the plaza.`
+        this.current.started = false
+        this.publishView()
+        return { ok: false, error: this.problem }
+      }
     }
     if (!start) return { ok: true }
     this.followJoin()
@@ -292,9 +321,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const c = this.current
     if (!c) return
     this.current = null
-    this.host.use(null)
     await c.node.stop(1500)
-    await c.ns.close() // closes the front ends' carriers: they reconnect to the next node
+    await c.ns.close() // its bridge leaves the runtime's data plane; the front ends stay
   }
 
   /** Waits for the join to prove itself (the plaza heard us) or to fail. */
@@ -383,7 +411,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       if (!wasRunning) this.phase = this.keychain.available ? 'first-run' : 'no-keychain'
       this.joinFlow.dispatch({ type: 'cancel' })
       this.lastProgress = { step: 'error', message: outcome.error, atMs: this.clock.nowMs() }
-      this.current?.ns.dataPlane.put(keys.join, this.lastProgress)
+      this.dataPlane.put(keys.join, this.lastProgress)
       this.publishView()
       return fail(outcome.error)
     }
