@@ -119,5 +119,5 @@ async function main(): Promise<void> {
   })
 
   const phase = await runtime.start()
-  if (windowAtStart({ firstRun: phase !== 'running', platform: process.platform, env: process.env, trayFailed })) openWindow()
+  if (windowAtStart({ firstRun: phase !== 'running' || runtime.view().problem !== null, platform: process.platform, env: process.env, trayFailed })) openWindow()
 }

@@ -41,12 +41,12 @@ function memoryKeychain(): SecretStore & { entries: Map<string, string> } {
 
 const fingerprint = new Uint8Array(32).fill(7)
 
-function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP = ''): NaraRuntime {
+function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP = '', runtimeDir = mkdtempSync(join(tmpdir(), 'nara-rt-'))): NaraRuntime {
   const rt = desktopRuntime({
     settings: memorySettingsStore(settings),
     openKeychain: keychain ? async () => keychain : async () => Promise.reject(new Error('org.freedesktop.secrets was not provided by any .service files')),
     argv: ['electron', '.'],
-    env: { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'nara-rt-')) },
+    env: { XDG_RUNTIME_DIR: runtimeDir },
     machine: { hostname: 'testhost', fingerprint: () => fingerprint, detectMeshIP: () => meshIP },
     log: silentLogger,
     secrets: new SecretRegistry()
@@ -175,4 +175,18 @@ describe('the runtime as the desktop app composes it', () => {
     // The soul came from the keychain again: same identity after the re-join.
     expect(rt.node!.identity.id).toBe(first.identity.id)
   }, 30_000)
+
+  it('one running instance per soul: a second runtime (another build, same user runtime dir) refuses to run the same name', async () => {
+    const b = await withBroker()
+    const shared = mkdtempSync(join(tmpdir(), 'nara-rt-shared-'))
+    const keychain = memoryKeychain()
+    const first = build({ plaza: 'broker', brokerUrl: b.url, name: 'rt-once', transport: 'mqtt' }, keychain, '', shared)
+    await first.start()
+    expect(await ask(first, { cmd: 'first-run.join', name: 'rt-once', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    const second = build({ plaza: 'broker', brokerUrl: b.url, name: 'rt-once', transport: 'mqtt' }, keychain, '', shared)
+    expect(await second.start()).toBe('running')
+    expect(second.view().problem).toMatch(/Another Nara already runs "rt-once"/)
+    expect(second.node!.nodeState).toBe('offline')
+    expect(first.node!.nodeState).toBe('online')
+  }, 20_000)
 })
