@@ -5,6 +5,7 @@
  * renderer never contain it.
  */
 import { determineIdentity, parseSoul, validateBond, type Identity } from '../protocol/identity'
+import { isGenericHostname } from '../protocol/names'
 import { noKeychainChoices, soulAccount, type KeychainStatus, type NoKeychainChoice, type SecretStore } from './keychain'
 
 export type SoulSource = 'argument' | 'environment' | 'keychain' | 'native-unstored' | 'native-new' | 'imported'
@@ -42,6 +43,16 @@ export function soulFromArgv(argv: readonly string[]): string | null {
 
 function identityFor(ctx: SoulContext, soulArg: string, nameArg = ctx.name ?? ''): Identity {
   return determineIdentity({ nameArg, soulArg, hostname: ctx.hostname, fingerprint: ctx.fingerprint() })
+}
+
+/** How a name was arrived at: given by the person, grown from this machine's host name, or generated from the soul. */
+export type NameDerivation = 'custom name' | 'native' | 'generated name'
+
+/** One rule for `nara run`, `nara soul` and the app (as determineIdentity applies it). */
+export function nameDerivation(nameArg: string, hostname: string): NameDerivation {
+  const effective = nameArg !== '' ? nameArg : hostname
+  if (effective === '' || isGenericHostname(effective)) return 'generated name'
+  return nameArg !== '' ? 'custom name' : 'native'
 }
 
 /** The identity for the context's name with this soul ('' = this machine's native soul). */
