@@ -37,6 +37,8 @@ export function desktopRuntime(a: DesktopAdapters): NaraRuntime {
     secrets: a.secrets,
     controlSocket: { env: a.env },
     oneInstancePerSoul: true,
+    // Two desktops on one LAN without a tailnet find each other's mesh by multicast DNS.
+    mdns: true,
     ...(exportSoul ? { rendererExtra: { 'soul.export': () => exportSoul() } } : {})
   })
 }

@@ -36,6 +36,7 @@ export const RUN_FLAGS: Record<string, FlagSpec> = {
   transport: { type: 'string', help: 'mqtt | gossip | hybrid (TRANSPORT_MODE)' },
   'mesh-ip': { type: 'string', help: 'our mesh (tailnet) IP, advertised in hey_there and newspapers' },
   chattiness: { type: 'string', help: 'pin Chattiness 0..100' },
+  mdns: { type: 'boolean', help: 'advertise and find mesh peers on the LAN by multicast DNS (no tailnet needed)' },
   config: { type: 'string', help: 'settings file (JSON; created on first run); the soul goes to the keychain, never to it' },
   ...MESH_FLAGS,
   ...UI_FLAGS,
@@ -199,7 +200,8 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     overlay: configFile !== null ? { readOnly: resolved.config.readOnly, forceChattiness: resolved.config.forceChattiness } : seeded.overlay,
     ...(typeof values['mesh-cidr'] === 'string' ? { meshScanCidr: values['mesh-cidr'] } : {}),
     log,
-    controlSocket: { env: io.env }
+    controlSocket: { env: io.env },
+    mdns: values.mdns === true
   })
   const last = new Map<string, PeerStatus>()
   runtime.on('node', (node) => {

@@ -20,6 +20,8 @@ import type { ExtraHandlers } from '../bus/control/router'
 import { fail } from '../bus/control/router'
 import { createNervousSystem, type CarrierKind, type NervousSystem } from '../bus/nervousSystem'
 import { NodeMesh } from '../mesh/nodeMesh'
+import { startMeshMdns, type MeshMdns } from '../mesh/mdns'
+import type makeMdns from 'multicast-dns'
 import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
@@ -64,6 +66,8 @@ export interface RuntimeOptions {
   joinConfirmMs?: number
   /** The control socket (`$XDG_RUNTIME_DIR/nara/<name>.sock`); false = none. */
   controlSocket?: { env?: Record<string, string | undefined> } | false
+  /** Advertise and find mesh peers by multicast DNS (LANs without a tailnet); `socket` for tests. */
+  mdns?: boolean | { socket?: makeMdns.Options; everyMs?: number }
   /** Refuse to start a node whose name another running node (dev or packaged build) holds. */
   oneInstancePerSoul?: boolean
   /** Per renderer-carrier handlers (Electron: soul.export through a native dialog). */
@@ -89,7 +93,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   private carriersServed = 0
   private keychain: KeychainStatus = { available: false, reason: 'The keychain has not been opened yet.' }
   private nativeWithoutStorage: boolean
-  private current: { node: NaraNode; ns: NervousSystem; identity: Identity; started: boolean } | null = null
+  private current: { node: NaraNode; ns: NervousSystem; identity: Identity; started: boolean; mdns?: MeshMdns } | null = null
   private phase: RuntimePhase = 'starting'
   private problem: string | null = null
   private mesh: MeshPlan = { on: false, meshIP: '', why: 'not started' }
@@ -224,6 +228,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const c = this.current
     this.current = null
     if (!c) return
+    await c.mdns?.stop()
     await c.node.stop(budgetMs)
     await c.ns.close()
   }
@@ -274,7 +279,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     if (!cfg.ok) return { ok: false, error: cfg.errors.join('; ') }
     await this.retire()
     const node = new NaraNode({ config: cfg.config, identity: who, log: this.log, clock: this.clock })
-    if (plan.on && start) node.attachMesh(new NodeMesh({ listen: plan.listen, transport: settings.transport, ...(plan.scanCidr ? { scanCidr: plan.scanCidr } : {}) }))
+    const mesh = plan.on && start ? new NodeMesh({ listen: plan.listen, transport: settings.transport, ...(plan.scanCidr ? { scanCidr: plan.scanCidr } : {}) }) : null
+    if (mesh) node.attachMesh(mesh)
     this.mesh = plan
     const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers(), dataPlane: this.dataPlane })
     node.on('plaza', (signal) => this.joinFlow.dispatch(joinEventFor(signal)))
@@ -313,7 +319,24 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       this.problem = explainJoinError(e, this.brokerOf(settings))
       this.publishView()
     })
+    if (mesh && plan.on && this.opts.mdns && this.current?.node === node) this.current.mdns = this.announce(who.name, plan, mesh)
     return { ok: true }
+  }
+
+  /** mDNS: tell the LAN where our mesh listens; every peer heard of is pinged before it is trusted. */
+  private announce(name: string, plan: Extract<MeshPlan, { on: true }>, mesh: NodeMesh): MeshMdns | undefined {
+    const host = plan.listen.host === '0.0.0.0' || plan.listen.host === '' ? plan.meshIP : plan.listen.host
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(host)) return undefined
+    const o = typeof this.opts.mdns === 'object' ? this.opts.mdns : {}
+    return startMeshMdns({
+      name,
+      meshIP: host,
+      port: plan.listen.port,
+      ...(o.everyMs ? { everyMs: o.everyMs } : {}),
+      ...(o.socket ? { socket: o.socket } : {}),
+      onPeer: (p) => void mesh.mesh?.discovery.probe(p.meshIP),
+      onError: (e) => this.log.debug(`mdns: ${e.message}`)
+    })
   }
 
   /** Stops the current node (chau if it was on the plaza) and its nervous system. */
@@ -321,6 +344,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const c = this.current
     if (!c) return
     this.current = null
+    await c.mdns?.stop()
     await c.node.stop(1500)
     await c.ns.close() // its bridge leaves the runtime's data plane; the front ends stay
   }
