@@ -49,7 +49,9 @@ function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP
     env: { XDG_RUNTIME_DIR: runtimeDir },
     machine: { hostname: 'testhost', fingerprint: () => fingerprint, detectMeshIP: () => meshIP },
     log: silentLogger,
-    secrets: new SecretRegistry()
+    secrets: new SecretRegistry(),
+    // Multicast would leave loopback here; mDNS is tested in its own network namespace (mdns.test.ts).
+    mdns: false
   })
   cleanups.push(() => rt.stop(1500))
   return rt

@@ -20,6 +20,8 @@ export interface DesktopAdapters {
   machine: Machine
   log: Logger
   secrets: SecretRegistry
+  /** Multicast DNS for the mesh (default on; tests turn it off where multicast would leave loopback). */
+  mdns?: boolean
   /** The window's soul export (confirmation dialog, then the clipboard). */
   exportSoul?: () => Promise<ControlReply>
 }
@@ -38,7 +40,7 @@ export function desktopRuntime(a: DesktopAdapters): NaraRuntime {
     controlSocket: { env: a.env },
     oneInstancePerSoul: true,
     // Two desktops on one LAN without a tailnet find each other's mesh by multicast DNS.
-    mdns: true,
+    mdns: a.mdns ?? true,
     ...(exportSoul ? { rendererExtra: { 'soul.export': () => exportSoul() } } : {})
   })
 }
