@@ -21,7 +21,7 @@ import type { Settings } from '../main/core/runtime/settings-schema'
 import { memorySettingsStore } from '../main/core/runtime/settings-store'
 import { keys, type ZineExchangeView } from '../main/core/views'
 import { desktopRuntime } from '../main/desktop/compose'
-import { startAedes, type TestBroker } from './support/brokers'
+import { startAedes, startMosquitto, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 
 const cleanups: Array<() => Promise<unknown>> = []
@@ -191,4 +191,24 @@ describe('the runtime as the desktop app composes it', () => {
     expect(second.node!.nodeState).toBe('offline')
     expect(first.node!.nodeState).toBe('online')
   }, 20_000)
+
+  it('wrong broker credentials → a clear error within seconds, nothing stored; the right ones join and go to the keychain', async () => {
+    const mosq = await startMosquitto({ users: { alice: 'right-password-1' } })
+    cleanups.push(() => mosq.stop())
+    const keychain = memoryKeychain()
+    const rt = build({ transport: 'mqtt' }, keychain)
+    await rt.start()
+    const before = rt.settings.get()
+    const t0 = Date.now()
+    const wrong = await ask(rt, { cmd: 'first-run.join', name: 'rt-cred', plaza: 'broker', brokerUrl: mosq.url, mqttUser: 'alice', mqttPassword: 'wrong-password-1' })
+    expect(!wrong.ok && wrong.error).toMatch(/rejected the user name or password|does not let this user in/)
+    expect(Date.now() - t0).toBeLessThan(9000)
+    expect(rt.settings.get()).toEqual(before)
+    expect(keychain.entries.size).toBe(0)
+    const right = await ask(rt, { cmd: 'first-run.join', name: 'rt-cred', plaza: 'broker', brokerUrl: mosq.url, mqttUser: 'alice', mqttPassword: 'right-password-1' })
+    expect(right).toMatchObject({ ok: true, name: 'rt-cred' })
+    expect(keychain.entries.get(`mqtt:alice@${mosq.url}`)).toBe('right-password-1')
+    expect(rt.settings.get()).toMatchObject({ name: 'rt-cred', mqttUser: 'alice', brokerUrl: mosq.url })
+    expect(JSON.stringify(rt.settings.get())).not.toContain('right-password-1')
+  }, 30_000)
 })

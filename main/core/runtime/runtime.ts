@@ -98,6 +98,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   private problem: string | null = null
   private mesh: MeshPlan = { on: false, meshIP: '', why: 'not started' }
   private lastProgress: LifecycleView | null = null
+  /** A broker password given on the first-run screen where no keychain can keep it. */
+  private sessionPassword: string | null = null
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -269,8 +271,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Builds node + mesh + nervous system for the identity; starts it when asked. */
-  private async launch(who: Identity, start: boolean, settings = this.settings.get()): Promise<{ ok: true } | { ok: false; error: string }> {
-    const password = this.opts.mqttPassword ?? (settings.mqttUser && this.keychain.available ? await this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)) : null)
+  private async launch(who: Identity, start: boolean, settings = this.settings.get(), trialPassword?: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const stored = async (): Promise<string | null> =>
+      settings.mqttUser && this.keychain.available ? this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)).catch(() => null) : null
+    const password = trialPassword ?? this.opts.mqttPassword ?? this.sessionPassword ?? (await stored())
     this.secrets.add(who.soulText)
     this.secrets.add(password)
     const plan = planMesh({ listen: settings.meshListen, meshIP: settings.meshIP, transport: settings.transport, detect: this.opts.machine.detectMeshIP, scanCidr: this.opts.meshScanCidr })
@@ -421,7 +425,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     }
 
     const wasRunning = this.current?.started === true ? this.current.identity : null
-    const trial = await this.launch(who, true, next)
+    if (req.mqttPassword) this.secrets.add(req.mqttPassword)
+    const trial = await this.launch(who, true, next, req.mqttPassword)
     if (!trial.ok) {
       this.joinFlow.dispatch({ type: 'cancel' })
       return fail(trial.error)
@@ -441,9 +446,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     }
     try {
       if (storeSoul && this.keychain.available) await this.keychain.store.set(soulAccount(who.name), storeSoul)
-      if (req.mqttPassword && next.mqttUser && this.keychain.available) {
-        this.secrets.add(req.mqttPassword)
-        await this.keychain.store.set(mqttAccount(next.mqttUser, next.brokerUrl), req.mqttPassword)
+      if (req.mqttPassword && next.mqttUser) {
+        // Without a keychain the password lives for this session only.
+        if (this.keychain.available) await this.keychain.store.set(mqttAccount(next.mqttUser, next.brokerUrl), req.mqttPassword)
+        else this.sessionPassword = req.mqttPassword
       }
     } catch (e) {
       this.problem = explainKeychainError(e)
