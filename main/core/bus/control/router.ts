@@ -6,6 +6,21 @@
 import { z } from 'zod'
 import type { ControlReply, ControlRequest, NodeControl } from '../../control'
 
+/** The runtime's first-run join (also accepted on the desktop's IPC channel). */
+export const firstRunJoinRequest = z
+  .object({
+    cmd: z.literal('first-run.join'),
+    name: z.string().max(63).nullable(),
+    plaza: z.enum(['embedded', 'lan', 'broker']),
+    brokerUrl: z.string().max(4096).optional(),
+    mqttUser: z.string().max(256).optional(),
+    mqttPassword: z.string().max(1024).optional(),
+    soul: z.string().max(128).optional(),
+    acceptUnbonded: z.boolean().optional(),
+    nativeWithoutStorage: z.boolean().optional()
+  })
+  .strict()
+
 const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }).strict(),
   z.object({ cmd: z.literal('peers') }).strict(),
@@ -16,19 +31,7 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('settings.set'), settings: z.record(z.string(), z.unknown()) }).strict(),
   z.object({ cmd: z.literal('soul.export'), confirm: z.boolean() }).strict(),
   z.object({ cmd: z.literal('first-run.status') }).strict(),
-  z
-    .object({
-      cmd: z.literal('first-run.join'),
-      name: z.string().max(63).nullable(),
-      plaza: z.enum(['embedded', 'lan', 'broker']),
-      brokerUrl: z.string().max(4096).optional(),
-      mqttUser: z.string().max(256).optional(),
-      mqttPassword: z.string().max(1024).optional(),
-      soul: z.string().max(128).optional(),
-      acceptUnbonded: z.boolean().optional(),
-      nativeWithoutStorage: z.boolean().optional()
-    })
-    .strict(),
+  firstRunJoinRequest,
   z.object({ cmd: z.literal('mqtt.password.set'), password: z.string().max(1024) }).strict()
 ])
 
