@@ -155,13 +155,16 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     }
     const startup = await resolveStartupSoul(this.soulContext(), this.keychain)
     if (startup.kind === 'ready') {
-      await this.launch(startup.identity, true)
+      const r = await this.launch(startup.identity, true)
+      // A configuration the node cannot run with (e.g. a bad --mesh-cidr) stops the start here.
+      if (!r.ok && !this.current) throw new Error(r.error)
       return this.phase
     }
     // First run: an idle node (not started) carries the bus so the window can ask and answer.
     this.phase = startup.kind === 'first-run' ? 'first-run' : startup.kind === 'no-keychain' ? 'no-keychain' : 'invalid-soul'
     this.problem = startup.kind === 'invalid' ? startup.message : startup.kind === 'no-keychain' ? startup.message : null
-    await this.launch(soulIdentity(this.soulContext(), ''), false)
+    const idle = await this.launch(soulIdentity(this.soulContext(), ''), false)
+    if (!idle.ok) throw new Error(idle.error)
     return this.phase
   }
 
