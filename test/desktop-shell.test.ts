@@ -10,6 +10,10 @@ import { ManualClock } from '../main/core/clock'
 import type { Notice } from '../main/core/runtime/notifications-policy'
 import { memorySettingsStore } from '../main/core/runtime/settings-store'
 import { runMenuAction } from '../main/desktop/menu-actions'
+import { bindTray } from '../main/desktop/tray-binding'
+import { createRuntime } from '../main/core/runtime/runtime'
+import { NotificationPolicy } from '../main/core/runtime/notifications-policy'
+import type { NeighbourView } from '../main/core/views'
 import { createNotifier, type NotificationLike } from '../main/desktop/notifications'
 import { APP_USER_MODEL_ID, coalesce, runStartup, trayMayBeInvisible, trayTheme, windowAtStart } from '../main/desktop/shell-policy'
 import { readFileSync } from 'node:fs'
@@ -144,5 +148,38 @@ describe('tray menu actions use the runtime commands', () => {
     expect(settings.get().notifications.enabled).toBe(false)
     expect(settings.get().startAtLogin).toBe(true)
     expect(login).toBe(true)
+  })
+})
+
+describe('tray binding on a real runtime', () => {
+  it('200 peer events are one tray redraw; the state and online neighbours are right; a new node is followed', async () => {
+    const { clock, timers } = fakeTimers()
+    const rt = createRuntime({
+      settings: memorySettingsStore({ name: 'tray-home', transport: 'gossip' }),
+      machine: { hostname: 'h', fingerprint: () => new Uint8Array(32).fill(9), detectMeshIP: () => '' },
+      nativeWithoutKeychain: true,
+      controlSocket: false
+    })
+    const updates: Array<{ nodeState: string; neighboursOnline: number; name: string | null }> = []
+    const policy = new NotificationPolicy({ clock, switches: () => ({ enabled: false, categories: { joined: false, left: false, missing: false, back: false } }), deliver: () => {} })
+    bindTray({ runtime: rt, tray: () => ({ update: (i) => void updates.push(i) }), policy, startAtLogin: () => false, startAtLoginSupported: false, coalesceMs: 250, timers })
+    try {
+      await rt.start()
+      clock.advance(250)
+      updates.length = 0
+      const node = rt.node!
+      for (let i = 0; i < 200; i++) {
+        const v = { ...node.selfView(), name: `peer-${i % 20}`, status: i % 2 ? 'ONLINE' : 'OFFLINE', lastSeenMs: 0, flair: '', trust: 'verified' } as unknown as NeighbourView
+        node.emit('peer', v)
+      }
+      expect(updates).toHaveLength(0)
+      clock.advance(250)
+      expect(updates).toHaveLength(1)
+      expect(updates[0]).toMatchObject({ nodeState: 'online', name: 'tray-home' })
+      // peer-0..19 alternate; the last event of each odd index left it ONLINE: 10 online.
+      expect(updates[0]!.neighboursOnline).toBe(10)
+    } finally {
+      await rt.stop(200)
+    }
   })
 })
