@@ -25,6 +25,18 @@ describe('Content-Security-Policy in dev and production', () => {
     expect(devCspPlugin().apply).toBe('serve')
   })
 
+  it("Vite's dev server with the dev CSP plugin serves the page with the dev policy (its client script included)", async () => {
+    const { createServer } = await import('vite')
+    const server = await createServer({ configFile: false, root: join(repoRoot, 'renderer'), logLevel: 'silent', plugins: [devCspPlugin()], server: { middlewareMode: true, hmr: false } })
+    try {
+      const html = await server.transformIndexHtml('/index.html', readFileSync(join(repoRoot, 'renderer/index.html'), 'utf8'))
+      expect(styleSrc(html)).toBe("'self' 'unsafe-inline'")
+      expect(html).toContain('/@vite/client')
+    } finally {
+      await server.close()
+    }
+  })
+
   it("production: the built page and the app:// header keep style-src 'self'", () => {
     const built = readFileSync(join(repoRoot, 'out/renderer/index.html'), 'utf8')
     expect(styleSrc(built)).toBe("'self'")

@@ -21,6 +21,7 @@ import type { Settings } from '../main/core/runtime/settings-schema'
 import { memorySettingsStore } from '../main/core/runtime/settings-store'
 import { keys, type ZineExchangeView } from '../main/core/views'
 import { desktopRuntime } from '../main/desktop/compose'
+import run from '../main/cli/commands/run'
 import { startAedes, startMosquitto, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 
@@ -211,4 +212,14 @@ describe('the runtime as the desktop app composes it', () => {
     expect(rt.settings.get()).toMatchObject({ name: 'rt-cred', mqttUser: 'alice', brokerUrl: mosq.url })
     expect(JSON.stringify(rt.settings.get())).not.toContain('right-password-1')
   }, 30_000)
+})
+
+describe('nara run --config', () => {
+  it('keeps settings in the file: flags that are settings are refused with a reason (exit 2)', async () => {
+    const lines: string[] = []
+    const io = { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l), readStdin: async () => '', env: { NARA_CONTROL_SOCKET: 'off' } }
+    const file = join(mkdtempSync(join(tmpdir(), 'nara-cfg-')), 'settings.json')
+    expect(await run(['--config', file, '--name', 'x', '--broker', 'mqtt://127.0.0.1:1'], io)).toBe(2)
+    expect(lines.join('\n')).toMatch(/--config keeps the settings in .*settings\.json; drop --name, --broker/)
+  })
 })
