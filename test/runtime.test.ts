@@ -22,6 +22,9 @@ import { memorySettingsStore } from '../main/core/runtime/settings-store'
 import { keys, type ZineExchangeView } from '../main/core/views'
 import { desktopRuntime } from '../main/desktop/compose'
 import run from '../main/cli/commands/run'
+import { ManualClock } from '../main/core/clock'
+import { awaitJoinOutcome, JoinFlow } from '../main/core/runtime/join-flow'
+import { chooseJoinSoul } from '../main/core/runtime/soul-store'
 import { startAedes, startMosquitto, type TestBroker } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 
@@ -221,5 +224,41 @@ describe('nara run --config', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'nara-cfg-')), 'settings.json')
     expect(await run(['--config', file, '--name', 'x', '--broker', 'mqtt://127.0.0.1:1'], io)).toBe(2)
     expect(lines.join('\n')).toMatch(/--config keeps the settings in .*settings\.json; drop --name, --broker/)
+  })
+})
+
+describe('first-run join pieces', () => {
+  it('awaitJoinOutcome: a plaza that never answers ends in a sentence at the deadline; a hello heard ends it early', async () => {
+    const clock = new ManualClock(0)
+    const listeners = new Set<(p: never, s: never) => void>()
+    const flow = new JoinFlow({ clock, onProgress: (p, st) => listeners.forEach((l) => l(p as never, st as never)) })
+    const follow = (l: (p: never, s: never) => void) => (listeners.add(l), () => void listeners.delete(l))
+    flow.dispatch({ type: 'start', broker: 'mqtts://broker.example.org:8883' })
+    flow.dispatch({ type: 'soul-ready' })
+    const silent = awaitJoinOutcome(flow, follow as never, clock, 8000)
+    clock.advance(7999)
+    clock.advance(1)
+    expect(await silent).toEqual({ ok: false, error: 'The plaza at broker.example.org:8883 did not answer within 8 s. Check the address, or that the broker is running.' })
+    expect(listeners.size).toBe(0)
+    const heard = awaitJoinOutcome(flow, follow as never, clock, 8000)
+    flow.dispatch({ type: 'connected' })
+    flow.dispatch({ type: 'hey-there-echoed' })
+    expect(await heard).toEqual({ ok: true })
+    flow.dispatch({ type: 'cancel' })
+    flow.dispose()
+  })
+
+  it('chooseJoinSoul: without a keychain and without a choice it asks; a damaged stored soul is refused', async () => {
+    const ctx = { name: 'pick', hostname: 'h', fingerprint: () => fingerprint }
+    const none = await chooseJoinSoul(ctx, { available: false, reason: 'No keychain is reachable.' }, { name: 'pick' }, false)
+    expect(none).toEqual({ ok: false, error: 'No keychain is reachable. Choose "use this computer\'s native soul" or paste a soul.' })
+    const native = await chooseJoinSoul(ctx, { available: false, reason: 'x' }, { name: 'pick', nativeWithoutStorage: true }, false)
+    expect(native.ok && native.storeSoul).toBe(null)
+    const damaged = memoryKeychain()
+    damaged.entries.set('pick', 'garbage')
+    const r = await chooseJoinSoul(ctx, { available: true, store: damaged, backend: 'memory' }, { name: 'pick' }, false)
+    expect(r).toEqual({ ok: false, error: 'The soul stored in the keychain for "pick" is damaged.' })
+    const fresh = await chooseJoinSoul(ctx, { available: true, store: memoryKeychain(), backend: 'memory' }, { name: 'pick' }, false)
+    expect(fresh.ok && fresh.storeSoul).toBe(fresh.ok ? fresh.identity.soulText : null)
   })
 })

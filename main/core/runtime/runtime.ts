@@ -25,7 +25,7 @@ import type makeMdns from 'multicast-dns'
 import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
-import { explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
+import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
 import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
 import { planMesh, type MeshPlan } from './mesh-plan'
 import { describePlaza } from './network-choice'
@@ -36,7 +36,7 @@ import { nodeConfigFor, type ConfigOverlay } from './node-host'
 import { SecretRegistry } from './secrecy'
 import { changeNeedsRejoin, mergeSettings, type Settings } from './settings-schema'
 import type { SettingsStore } from './settings-store'
-import { resolveStartupSoul, soulIdentity, validateImport, type SoulContext, type StartupSoul } from './soul-store'
+import { chooseJoinSoul, resolveStartupSoul, soulIdentity, type SoulContext } from './soul-store'
 
 export interface Machine {
   hostname: string
@@ -356,33 +356,6 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     await c.ns.close() // its bridge leaves the runtime's data plane; the front ends stay
   }
 
-  /** Waits for the join to prove itself (the plaza heard us) or to fail. */
-  private confirmJoin(): Promise<{ ok: true } | { ok: false; error: string }> {
-    const deadline = this.opts.joinConfirmMs ?? 8000
-    return new Promise((resolve) => {
-      const check = (state: JoinState): boolean => {
-        if (state.step === 'howdy' || state.step === 'online') return done({ ok: true })
-        if (state.step === 'error') return done({ ok: false, error: state.message })
-        if (state.step === 'idle') return done({ ok: false, error: 'The join was cancelled.' })
-        return false
-      }
-      const onProgress = (_p: LifecycleView, state: JoinState): void => void check(state)
-      const timer = this.clock.setTimeout(() => {
-        const s = this.joinFlow.state
-        const where = 'broker' in s ? s.broker : 'the plaza'
-        done({ ok: false, error: `The plaza at ${where.replace(/^[a-z]+:\/\//, '')} did not answer within ${Math.round(deadline / 1000)} s. Check the address, or that the broker is running.` })
-      }, deadline)
-      const done = (r: { ok: true } | { ok: false; error: string }): true => {
-        this.clock.clearTimeout(timer)
-        this.off('progress', onProgress)
-        resolve(r)
-        return true
-      }
-      this.on('progress', onProgress)
-      check(this.joinFlow.state)
-    })
-  }
-
   /**
    * The first-run join: checks the choices, grows or imports the soul, and tries the plaza. Only
    * a join the plaza answered is kept: settings, soul and password are saved after that, and on
@@ -403,29 +376,9 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       this.joinFlow.dispatch({ type: 'soul-failed', reason: error })
       return fail(error)
     }
-    // The soul: pasted, grown for the name, or (no keychain, by choice) native without storage.
-    const ctx = this.soulContext(next.name)
-    let who: Identity
-    let storeSoul: string | null = null
-    if (req.soul) {
-      const checked = validateImport(ctx, next.name ?? '', req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
-      if (!checked.ok) return soulFailed(checked.message)
-      who = checked.identity
-      storeSoul = this.keychain.available ? checked.identity.soulText : null
-    } else if (this.opts.givenSoul) {
-      const s = await resolveStartupSoul(ctx, this.keychain)
-      if (s.kind !== 'ready') return soulFailed('message' in s ? s.message : 'The given soul is not usable.')
-      who = s.identity
-    } else if (this.keychain.available) {
-      const stored = await this.keychain.store.get(soulAccount(soulIdentity(ctx, '').name)).catch(() => null)
-      who = soulIdentity(ctx, stored ?? '')
-      if (!who.soul) return soulFailed(`The soul stored in the keychain for "${who.name}" is damaged.`)
-      if (stored === null) storeSoul = who.soulText
-    } else if (req.nativeWithoutStorage) {
-      who = soulIdentity(ctx, '')
-    } else {
-      return soulFailed(`${this.keychain.available ? '' : this.keychain.reason} Choose "use this computer's native soul" or paste a soul.`.trim())
-    }
+    const chosen = await chooseJoinSoul(this.soulContext(next.name), this.keychain, { ...req, name: next.name ?? '' }, this.opts.givenSoul != null)
+    if (!chosen.ok) return soulFailed(chosen.error)
+    const { identity: who, storeSoul } = chosen
 
     const wasRunning = this.current?.started === true ? this.current.identity : null
     if (req.mqttPassword) this.secrets.add(req.mqttPassword)
@@ -434,7 +387,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       this.joinFlow.dispatch({ type: 'cancel' })
       return fail(trial.error)
     }
-    const outcome = await this.confirmJoin()
+    const outcome = await awaitJoinOutcome(this.joinFlow, (f) => (this.on('progress', f), () => this.off('progress', f)), this.clock, this.opts.joinConfirmMs ?? 8000)
     if (!outcome.ok) {
       // Back to what worked before; nothing of this attempt is kept.
       this.problem = outcome.error

@@ -130,3 +130,40 @@ export async function readSoulForExport(store: SecretStore, name: string): Promi
 export async function forgetSoul(store: SecretStore, name: string): Promise<boolean> {
   return store.delete(soulAccount(name))
 }
+
+export interface JoinSoulRequest {
+  /** The name chosen on the first-run screen ('' = grown from this machine). */
+  name: string
+  /** A pasted soul. */
+  soul?: string | undefined
+  acceptUnbonded?: boolean | undefined
+  /** No keychain: the person chose the native soul without storage. */
+  nativeWithoutStorage?: boolean | undefined
+}
+
+export type JoinSoul = { ok: true; identity: Identity; storeSoul: string | null } | { ok: false; error: string }
+
+/**
+ * The first-run join's soul: pasted (checked, stored after the join if a keychain exists), given
+ * on the command line or in the environment, the keychain's for this name, grown natively for
+ * the name (stored after the join), or — no keychain, by choice — native without storage.
+ */
+export async function chooseJoinSoul(ctx: SoulContext, keychain: KeychainStatus, req: JoinSoulRequest, given: boolean): Promise<JoinSoul> {
+  if (req.soul) {
+    const checked = validateImport(ctx, req.name, req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
+    if (!checked.ok) return { ok: false, error: checked.message }
+    return { ok: true, identity: checked.identity, storeSoul: keychain.available ? checked.identity.soulText : null }
+  }
+  if (given) {
+    const s = await resolveStartupSoul(ctx, keychain)
+    return s.kind === 'ready' ? { ok: true, identity: s.identity, storeSoul: null } : { ok: false, error: 'message' in s ? s.message : 'The given soul is not usable.' }
+  }
+  if (keychain.available) {
+    const stored = await keychain.store.get(soulAccount(identityFor(ctx, '').name)).catch(() => null)
+    const identity = identityFor(ctx, stored ?? '')
+    if (!identity.soul) return { ok: false, error: `The soul stored in the keychain for "${identity.name}" is damaged.` }
+    return { ok: true, identity, storeSoul: stored === null ? identity.soulText : null }
+  }
+  if (req.nativeWithoutStorage) return { ok: true, identity: identityFor(ctx, ''), storeSoul: null }
+  return { ok: false, error: `${keychain.reason} Choose "use this computer's native soul" or paste a soul.` }
+}
