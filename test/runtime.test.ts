@@ -124,7 +124,13 @@ describe('the runtime as the desktop app composes it', () => {
     expect(ok).toMatchObject({ ok: true, name: 'rt-nokey', keychain: false })
     const native = determineIdentity({ nameArg: 'rt-nokey', soulArg: '', hostname: 'testhost', fingerprint })
     expect(rt.node!.identity.id).toBe(native.id)
-    expect(rt.settings.get().name).toBe('rt-nokey')
+    expect(rt.settings.get()).toMatchObject({ name: 'rt-nokey', soulSource: 'native-unstored' })
+    // The next start remembers the choice (not the soul): it runs the same identity without asking.
+    const settings = rt.settings.get()
+    await rt.stop(500)
+    const again = build(settings, null)
+    expect(await again.start()).toBe('running')
+    expect(again.node!.identity.id).toBe(native.id)
   }, 20_000)
 
   it('bad input on join: unreachable broker, malformed URL, malformed and unbonded souls → a clear error within seconds, nothing saved', async () => {

@@ -254,7 +254,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       fingerprint: this.opts.machine.fingerprint,
       argvSoul: given?.source === 'argument' ? given.text : null,
       envSoul: given?.source === 'environment' ? given.text : null,
-      nativeWithoutStorage: this.nativeWithoutStorage
+      nativeWithoutStorage: this.nativeWithoutStorage || this.settings.get().soulSource === 'native-unstored'
     }
   }
 
@@ -410,8 +410,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     } catch (e) {
       this.problem = explainKeychainError(e)
     }
-    if (req.nativeWithoutStorage && !this.keychain.available) this.nativeWithoutStorage = true
-    const saved = this.settings.update({ ...patch, name: who.name })
+    const unstored = req.nativeWithoutStorage === true && !this.keychain.available
+    if (unstored) this.nativeWithoutStorage = true
+    // The choice (not the soul) is remembered, so the next start runs without asking again.
+    const saved = this.settings.update({ ...patch, name: who.name, soulSource: unstored ? 'native-unstored' : 'keychain' })
     if (!saved.ok) return { ok: false, error: 'Some choices are not valid', problems: saved.problems } as ControlReply
     this.problem = null
     this.phase = 'running'
