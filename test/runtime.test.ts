@@ -109,6 +109,15 @@ describe('the runtime as the desktop app composes it', () => {
     await peer.mesh.mesh!.gossip.runRound()
     await eventually(() => expect(inbound.some((z) => z.peer === 'rt-peer' && z.direction === 'in' && z.verdict === 'ok')).toBe(true))
     expect(outbound.some((z) => z.peer === 'rt-desk' && z.direction === 'out' && z.verdict === 'ok' && z.eventsIn > 0)).toBe(true)
+
+    // The next start finds the soul in the keychain and joins by itself, as the same nara.
+    const id = rt.node!.identity.id
+    const settings = rt.settings.get()
+    await rt.stop(1000)
+    const next = build(settings, keychain)
+    expect(await next.start()).toBe('running')
+    expect(next.node!.identity.id).toBe(id)
+    expect(await ask(next, { cmd: 'first-run.status' })).toMatchObject({ ok: true, kind: 'ready', name: 'rt-desk' })
   }, 30_000)
 
   it('no keychain: the join asks for a choice, then runs on the native soul and stores nothing', async () => {
