@@ -141,7 +141,9 @@ describe('a fresh headless runtime in Chromium: first run, join, traffic, settin
     expect(await page.locator('[data-step="keychain"].done').count()).toBe(1)
     const saved = JSON.parse(readFileSync(join(child.dir, 'config', 'settings.json'), 'utf8')) as Record<string, unknown>
     expect(saved).toMatchObject({ name: 'fr-home', plaza: 'broker', brokerUrl: broker.url })
-    expect(JSON.stringify(saved)).not.toMatch(/soul/i)
+    // Only the choice of soul source is a setting, never a soul (no Base58 key material in the file).
+    expect(saved.soulSource).toBe('keychain')
+    expect(JSON.stringify(saved)).not.toMatch(/[1-9A-HJ-NP-Za-km-z]{40,}/)
     // No tailnet here: the UI says there is no mesh, and nothing is advertised.
     expect(await page.textContent('[data-mesh-off]')).toMatch(/No mesh/)
     await shot(page, 'runtime-03-joined-keychain')

@@ -62,6 +62,9 @@ export interface RunSignals {
   onStop(handler: () => void): () => void
 }
 
+/** How long a signal-started quit keeps the process alive for the same Ctrl-C's duplicates. */
+export const SIGNAL_GRACE_MS = 500
+
 const processSignals: RunSignals = {
   onStop(handler) {
     // One Ctrl-C often arrives several times (the terminal's process group, then npm and
@@ -72,6 +75,9 @@ const processSignals: RunSignals = {
     const once = (): void => {
       if (stopping) return
       stopping = true
+      // Duplicates of this Ctrl-C may still be on their way: stay alive a moment after the chau
+      // (the handlers below keep them harmless) instead of exiting while one lands mid-teardown.
+      setTimeout(() => {}, SIGNAL_GRACE_MS)
       handler()
     }
     process.on('SIGINT', once)
