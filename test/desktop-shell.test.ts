@@ -149,6 +149,21 @@ describe('tray menu actions use the runtime commands', () => {
     expect(settings.get().startAtLogin).toBe(true)
     expect(login).toBe(true)
   })
+
+  it('join before the first run opens the window (the first-run screen asks how to join)', async () => {
+    let opened = 0
+    const deps = {
+      runtime: { nervousSystem: { router: async () => ({ ok: false as const, error: 'Choose how to join first (the Join screen).' }) } } as never,
+      policy: { noteManualLeave: () => {} },
+      settings: memorySettingsStore(),
+      openWindow: () => void opened++,
+      navigate: () => {},
+      quit: () => {},
+      setOpenAtLogin: () => {}
+    }
+    await runMenuAction({ kind: 'join' }, deps)
+    expect(opened).toBe(1)
+  })
 })
 
 describe('tray binding on a real runtime', () => {

@@ -195,6 +195,11 @@ describe('the runtime as the desktop app composes it', () => {
     expect((await fetch('http://127.0.62.12:7433/ping')).status).toBe(200)
     // The soul came from the keychain again: same identity after the re-join.
     expect(rt.node!.identity.id).toBe(first.identity.id)
+
+    // A new name grows its own soul, kept in the keychain for the next start.
+    expect(await ask(rt, { cmd: 'settings.set', settings: { name: 'rt-renamed' } })).toMatchObject({ ok: true, rejoined: true })
+    expect(rt.node!.name).toBe('rt-renamed')
+    expect(keychain.entries.get('rt-renamed')).toBe(rt.node!.identity.soulText)
   }, 30_000)
 
   it('one running instance per soul: a second runtime (another build, same user runtime dir) refuses to run the same name', async () => {

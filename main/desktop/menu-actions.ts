@@ -20,9 +20,12 @@ export interface MenuActionDeps {
 export async function runMenuAction(a: MenuAction, d: MenuActionDeps): Promise<void> {
   const ask = (cmd: 'join' | 'leave') => d.runtime.nervousSystem?.router({ cmd })
   switch (a.kind) {
-    case 'join':
-      await ask('join')
+    case 'join': {
+      // Before the first join there is nothing to re-join: the window's first-run screen asks.
+      const r = await ask('join')
+      if (!r || !r.ok) d.openWindow()
       return
+    }
     case 'leave':
       d.policy.noteManualLeave()
       await ask('leave')

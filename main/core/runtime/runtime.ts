@@ -436,6 +436,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     if (before.name !== r.settings.name && !this.opts.givenSoul) {
       const s = await resolveStartupSoul(this.soulContext(r.settings.name), this.keychain)
       who = s.kind === 'ready' ? s.identity : soulIdentity(this.soulContext(r.settings.name), '')
+      // A new name grows its native soul; kept in the keychain so the next start is the same nara.
+      if (s.kind === 'first-run' && this.keychain.available && c.started) {
+        await this.keychain.store.set(soulAccount(who.name), who.soulText).catch((e: unknown) => (this.problem = explainKeychainError(e)))
+      }
     }
     const launched = await this.launch(who, wasOn || c.started)
     if (!launched.ok) {
