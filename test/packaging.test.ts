@@ -44,7 +44,8 @@ function standInElectron(dir: string): void {
 
 describe('deb and AppImage metadata', () => {
   it('homepage, author e-mail, maintainer and category are present (electron-builder refuses the deb without them)', () => {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { homepage?: string; author?: { name?: string; email?: string } }
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { homepage?: string; author?: { name?: string; email?: string }; desktopName?: string }
+    expect(pkg.desktopName).toBe('nara-desktop.desktop')
     expect(pkg.homepage).toMatch(/^https:\/\//)
     expect(pkg.author?.email).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]+$/)
     const c = config()
