@@ -211,7 +211,8 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
   })
   const last = new Map<string, PeerStatus>()
   runtime.on('node', (node) => {
-    io.err(`nara ${node.name} (${node.identity.id}) starting`)
+    // The first-run screen's idle node (not on the plaza) is not announced as starting.
+    if (runtime.view().phase === 'running') io.err(`nara ${node.name} (${node.identity.id}) starting`)
     node.on('peer', (v) => {
       if (last.get(v.name) === v.status) return
       last.set(v.name, v.status)
