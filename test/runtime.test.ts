@@ -22,7 +22,12 @@ import { memorySettingsStore } from '../main/core/runtime/settings-store'
 import { keys, type ZineExchangeView } from '../main/core/views'
 import { desktopRuntime } from '../main/desktop/compose'
 import run from '../main/cli/commands/run'
-import { ManualClock } from '../main/core/clock'
+import { ManualClock, systemClock } from '../main/core/clock'
+import { MessageChannel } from 'node:worker_threads'
+import { messagePortCarrier } from '../main/core/bus/carriers/messagePort'
+import { controlClient, multiplex } from '../main/core/bus/carriers/mux'
+import { RemoteDataPlane } from '../main/core/bus/dataPlane'
+import type { RuntimeView } from '../main/core/runtime/view'
 import { awaitJoinOutcome, JoinFlow } from '../main/core/runtime/join-flow'
 import { chooseJoinSoul } from '../main/core/runtime/soul-store'
 import { startAedes, startMosquitto, type TestBroker } from './support/brokers'
@@ -281,4 +286,54 @@ describe('first-run join pieces', () => {
     const fresh = await chooseJoinSoul(ctx, { available: true, store: memoryKeychain(), backend: 'memory' }, { name: 'pick' }, false)
     expect(fresh.ok && fresh.storeSoul).toBe(fresh.ok ? fresh.identity.soulText : null)
   })
+})
+
+describe('front ends on the runtime bus', () => {
+  function windowLink(rt: NaraRuntime, kind: 'renderer' | 'websocket') {
+    const { port1, port2 } = new MessageChannel()
+    rt.attach(messagePortCarrier(port1), kind)
+    const mux = multiplex(messagePortCarrier(port2))
+    const control = controlClient(mux.control, { clock: systemClock, resendMs: 1000, timeoutMs: 20_000 })
+    const data = new RemoteDataPlane(mux.data)
+    return { control, data, close: () => (control.close(), port1.close(), port2.close()) }
+  }
+
+  it('a window connected before the first join stays connected through it: the reply and the new node reach it', async () => {
+    const b = await withBroker()
+    const rt = build({ plaza: 'broker', brokerUrl: b.url, transport: 'mqtt' }, memoryKeychain())
+    await rt.start()
+    const win = windowLink(rt, 'renderer')
+    cleanups.push(async () => win.close())
+    const phases: string[] = []
+    win.data.subscribe(keys.runtime, (s) => void phases.push((s.value as RuntimeView).phase))
+    const [snap] = await win.data.get(keys.runtime)
+    expect((snap!.value as RuntimeView).phase).toBe('first-run')
+    const reply = await win.control.request({ cmd: 'first-run.join', name: 'rt-window', plaza: 'broker', brokerUrl: b.url })
+    expect(reply).toMatchObject({ ok: true, name: 'rt-window' })
+    await eventually(() => expect(phases).toContain('running'))
+    const [self] = await win.data.get(keys.self)
+    expect(self!.value).toMatchObject({ name: 'rt-window' })
+    expect(await win.control.request({ cmd: 'soul.export', confirm: true })).toMatchObject({ ok: false })
+  }, 20_000)
+
+  it('the dashboard WebSocket kind never exports the soul, whatever the shell offers its window', async () => {
+    const rt = desktopRuntime({
+      settings: memorySettingsStore({ transport: 'gossip', name: 'rt-export' }),
+      openKeychain: async () => memoryKeychain(),
+      argv: [],
+      env: { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'nara-rt-')) },
+      machine: { hostname: 'testhost', fingerprint: () => fingerprint, detectMeshIP: () => '' },
+      log: silentLogger,
+      secrets: new SecretRegistry(),
+      mdns: false,
+      exportSoul: async () => ({ ok: true, copied: true })
+    })
+    cleanups.push(() => rt.stop(500))
+    await rt.start()
+    const win = windowLink(rt, 'renderer')
+    const ws = windowLink(rt, 'websocket')
+    cleanups.push(async () => (win.close(), ws.close()))
+    expect(await win.control.request({ cmd: 'soul.export', confirm: true })).toEqual({ ok: true, copied: true })
+    expect(await ws.control.request({ cmd: 'soul.export', confirm: true })).toMatchObject({ ok: false, error: expect.stringMatching(/never sent over the UI connection/) })
+  }, 20_000)
 })
