@@ -162,7 +162,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     }
     // First run: an idle node (not started) carries the bus so the window can ask and answer.
     this.phase = startup.kind === 'first-run' ? 'first-run' : startup.kind === 'no-keychain' ? 'no-keychain' : 'invalid-soul'
-    this.problem = startup.kind === 'invalid' ? startup.message : startup.kind === 'no-keychain' ? startup.message : null
+    this.problem = startup.kind === 'invalid' ? startup.message : startup.kind === 'no-keychain' && !this.keychain.available ? this.keychain.reason : null
     const idle = await this.launch(soulIdentity(this.soulContext(), ''), false)
     if (!idle.ok) throw new Error(idle.error)
     return this.phase
