@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { devCspPlugin } from './scripts/dev-csp.mjs'
 
 // Top-level main/, preload/, renderer/ (the design card), not electron-vite's default src/.
 export default defineConfig({
@@ -21,7 +22,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [svelte()],
+    plugins: [svelte(), devCspPlugin()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: resolve(__dirname, 'renderer/index.html') }

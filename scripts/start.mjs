@@ -2,9 +2,8 @@
 // node headless (`nara run`). Builds first when out/ is missing or older than the sources.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { buildNeeded, npmSpawn } from './start-plan.mjs'
 
-const require = createRequire(import.meta.url)
 const passThrough = process.argv.slice(2)
 
 function run(cmd, args, opts = {}) {
@@ -24,8 +23,11 @@ function electronBinary() {
   return probe.stdout
 }
 
-if (!existsSync('out/cli/nara.mjs') || !existsSync('out/main/index.js')) {
-  if (run('npm', ['run', '--silent', 'build']) !== 0) process.exit(1)
+const why = buildNeeded(process.cwd())
+if (why) {
+  console.log(why === 'missing' ? 'Building (out/ is missing)…' : 'Rebuilding (sources are newer than out/)…')
+  const npm = npmSpawn()
+  if (run(npm.command, ['run', '--silent', 'build'], { shell: npm.shell }) !== 0) process.exit(1)
 }
 
 const electron = process.env.NARA_HEADLESS ? null : electronBinary()
@@ -38,4 +40,3 @@ if (electron) {
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
-void require

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import soul from '../main/cli/commands/soul'
 import type { CliIO } from '../main/cli/io'
 import { personalityFromSoul } from '../main/core/protocol/personality'
-import { hardwareFingerprint, readHostId, readMacs } from '../main/core/protocol/hardware'
-import { nativeSoul } from '../main/core/protocol/identity'
+import { determineIdentity } from '../main/core/protocol/identity'
+import { thisMachine } from '../main/core/runtime/machine'
+import { createRuntime } from '../main/core/runtime/runtime'
+import { memorySettingsStore } from '../main/core/runtime/settings-store'
+import { nameDerivation } from '../main/core/runtime/soul-store'
 import { loadVectors } from './support/vectors'
 
 function fakeIO(env: Record<string, string | undefined> = {}) {
@@ -61,15 +64,16 @@ describe('nara soul --json over identity.json hardware cases', () => {
       expect(j.personality).toEqual(known ?? personalityFromSoul(c.custom.soul))
     })
 
-    it(`${c.name}: no --name → generated name and soul`, async () => {
-      const j = await runJson(hw)
+    it(`${c.name}: no --name on a generic host → generated name and soul`, async () => {
+      const j = await runJson([...hw, '--hostname', 'localhost'])
       expect(j).toMatchObject({
         name: c.generated.name,
         soul: c.generated.soul,
         id: c.generated.nara_id,
         public_key: c.generated.public_key,
         bonded: true,
-        native: true
+        native: true,
+        derivation: 'generated name'
       })
       const known = personalities.get(c.generated.soul + '|' + c.generated.name)
       expect(j.personality).toEqual(known ?? personalityFromSoul(c.generated.soul))
@@ -101,7 +105,7 @@ describe('nara soul options and errors', () => {
   })
 
   it('a generated soul without --name takes its own name back', async () => {
-    const j = await runJson([...hw, '--soul', other.generated.soul])
+    const j = await runJson([...hw, '--hostname', 'raspberrypi', '--soul', other.generated.soul])
     expect(j).toMatchObject({ name: other.generated.name, id: other.generated.nara_id, bonded: true, native: false })
   })
 
@@ -157,9 +161,26 @@ describe('nara soul options and errors', () => {
     expect(text).toContain(c.custom.gemstone)
   })
 
-  it('without overrides it uses this machine: host id, MACs and generated-name mode', async () => {
+  it('without overrides it shows the identity `nara run` uses: this machine, its host name, the same soul source', async () => {
     const j = await runJson([])
-    const expected = nativeSoul(hardwareFingerprint(readHostId(), readMacs()), 'generated')
-    expect(j).toMatchObject({ name: expected.name, soul: expected.soul.text, bonded: true, native: true })
+    const m = thisMachine()
+    const expected = determineIdentity({ nameArg: '', soulArg: '', hostname: m.hostname, fingerprint: m.fingerprint() })
+    expect(j).toMatchObject({ name: expected.name, soul: expected.soulText, id: expected.id, bonded: true, native: true, derivation: nameDerivation('', m.hostname) })
+    // …and `nara run` with no flags builds exactly that identity (same runtime soul source).
+    const rt = createRuntime({ settings: memorySettingsStore({ transport: 'gossip' }), machine: m, nativeWithoutKeychain: true, controlSocket: false })
+    try {
+      await rt.start()
+      expect(rt.node!.identity.id).toBe(j.id)
+    } finally {
+      await rt.stop(200)
+    }
+  })
+
+  it('says how the name was derived: custom name, native (host name) or generated name', async () => {
+    expect((await runJson([...hw, '--name', c.custom.name])).derivation).toBe('custom name')
+    expect((await runJson([...hw, '--hostname', 'lisas-laptop'])).derivation).toBe('native')
+    expect((await runJson([...hw, '--hostname', 'ubuntu'])).derivation).toBe('generated name')
+    expect((await runJson([...hw, '--name', 'bananara'])).derivation).toBe('generated name')
+    expect((await run([...hw, '--name', c.custom.name])).out.join('\n')).toMatch(/derivation\s+custom name/)
   })
 })

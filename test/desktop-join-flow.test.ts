@@ -9,7 +9,7 @@ import { startAedes, freePort } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 import {
   explainJoinError, JOIN_STEP_TIMEOUTS, JoinFlow, joinEventFor, joinProgress, joinReducer, KEYCHAIN_TIMEOUT_MESSAGE, type JoinEvent, type JoinState
-} from '../main/desktop/join-flow'
+} from '../main/core/runtime/join-flow'
 
 const run = (events: JoinEvent[], from: JoinState = { step: 'idle' }) => events.reduce(joinReducer, from)
 const broker = 'mqtt://127.0.0.1:1883'

@@ -6,9 +6,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { determineIdentity, parseSoul, validateBond } from '../main/core/protocol/identity'
-import { openKeytarStore } from '../main/desktop/keychain-keytar'
-import { explainKeychainError, KEYCHAIN_SERVICE, mqttAccount, noKeychainChoices, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from '../main/desktop/keychain'
-import { adoptNativeSoul, forgetSoul, importSoul, readSoulForExport, resolveStartupSoul, soulFromArgv, type SoulContext } from '../main/desktop/soul-store'
+import { openKeytarStore } from '../main/core/runtime/keychain-keytar'
+import { explainKeychainError, KEYCHAIN_SERVICE, mqttAccount, noKeychainChoices, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from '../main/core/runtime/keychain'
+import { adoptNativeSoul, forgetSoul, importSoul, readSoulForExport, resolveStartupSoul, soulFromArgv, type SoulContext } from '../main/core/runtime/soul-store'
 import { sha256 } from '../main/core/protocol/crypto'
 
 // A throwaway service name so a developer's real entries are never touched.

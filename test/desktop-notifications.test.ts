@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../main/core/clock'
-import { classifyTransition, NotificationPolicy, type Notice, type NotificationSwitches } from '../main/desktop/notifications-policy'
+import { classifyTransition, NotificationPolicy, type Notice, type NotificationSwitches } from '../main/core/runtime/notifications-policy'
 
 function setup(sw: Partial<NotificationSwitches> = {}) {
   const clock = new ManualClock()

@@ -8,12 +8,12 @@ import { TOPIC } from '../main/core/plaza/topics'
 import type { NodeState } from '../main/core/views'
 import { installLifecycle } from '../main/desktop/lifecycle'
 import { createPowerController } from '../main/desktop/power'
-import { createQuitSequence, QUIT_DEADLINE_MS, type QuitOutcome } from '../main/desktop/quit-sequence'
+import { createQuitSequence, QUIT_DEADLINE_MS, type QuitOutcome } from '../main/core/runtime/quit-sequence'
 import { resolveConfig } from '../main/core/config'
 import { NaraNode } from '../main/core/node'
 import { determineIdentity } from '../main/core/protocol/identity'
-import { nodeConfigFor } from '../main/desktop/node-host'
-import { DEFAULT_SETTINGS } from '../main/desktop/settings-schema'
+import { nodeConfigFor } from '../main/core/runtime/node-host'
+import { DEFAULT_SETTINGS } from '../main/core/runtime/settings-schema'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

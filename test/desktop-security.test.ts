@@ -18,7 +18,7 @@ import {
 import { createMainWindow, mainWindowOptions } from '../main/desktop/window'
 import { createRendererPush, handleDesktopInvoke, installIpcBridge, parseDesktopRequest, type IpcMainLike } from '../main/desktop/ipc-bridge'
 import { IPC, type DesktopReply } from '../main/desktop/ipc-channels'
-import { SecretRegistry } from '../main/desktop/secrecy'
+import { SecretRegistry } from '../main/core/runtime/secrecy'
 
 /** A BrowserWindow-shaped EventEmitter that records what the app installs on it. */
 class RecordingWindow extends EventEmitter {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createReconfigurer } from '../main/desktop/reconfigure'
-import { changeNeedsRejoin, DEFAULT_SETTINGS, mergeSettings, notificationSwitches, repairSettings, validateSettings, type Settings } from '../main/desktop/settings-schema'
+import { createReconfigurer } from '../main/core/runtime/reconfigure'
+import { changeNeedsRejoin, DEFAULT_SETTINGS, mergeSettings, notificationSwitches, repairSettings, validateSettings, type Settings } from '../main/core/runtime/settings-schema'
 import type { NodeState } from '../main/core/views'
 
 function problemsOf(patch: Record<string, unknown>) {

@@ -31,6 +31,9 @@ export type ControlRequest =
   | { cmd: 'journey.start'; message: string }
   | { cmd: 'stash.set'; json: string }
   | { cmd: 'stash.get' }
+  | { cmd: 'first-run.status' }
+  | { cmd: 'first-run.join'; name: string | null; plaza: 'embedded' | 'lan' | 'broker'; brokerUrl?: string; mqttUser?: string; mqttPassword?: string; soul?: string; acceptUnbonded?: boolean; nativeWithoutStorage?: boolean }
+  | { cmd: 'mqtt.password.set'; password: string }
 
 export type ControlReply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string }
 

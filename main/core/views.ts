@@ -258,5 +258,9 @@ export const keys = {
   rounds: 'nara/local/rounds/*',
   journey: (id: string) => `nara/local/journeys/${keyChunk(id)}`,
   journeys: 'nara/local/journeys/*',
-  stash: 'nara/local/stash'
+  stash: 'nara/local/stash',
+  /** The runtime's join flow (steps with deadlines), published by main/core/runtime. */
+  join: 'nara/local/join',
+  /** The runtime's phase: first run, running, which network, whether the mesh runs. */
+  runtime: 'nara/local/runtime'
 } as const

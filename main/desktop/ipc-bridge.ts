@@ -4,11 +4,10 @@
  * secret registry, so a soul or password can never reach the renderer.
  */
 import { z } from 'zod'
+import { firstRunJoinRequest } from '../core/bus/control/router'
 import { IPC, type DesktopReply, type DesktopRequest, type NavigationIntent, type JoinProgress } from './ipc-channels'
 import { isTrustedSender, type SenderFrameLike, type TrustedOrigins } from './security'
-import type { SecretRegistry } from './secrecy'
-
-const MAX_TEXT = 4096
+import type { SecretRegistry } from '../core/runtime/secrecy'
 
 export const desktopRequestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('settings.get') }).strict(),
@@ -16,19 +15,7 @@ export const desktopRequestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('mqtt.password.set'), password: z.string().max(1024) }).strict(),
   z.object({ cmd: z.literal('soul.export'), confirm: z.literal(true) }).strict(),
   z.object({ cmd: z.literal('first-run.status') }).strict(),
-  z
-    .object({
-      cmd: z.literal('first-run.join'),
-      name: z.string().max(63).nullable(),
-      plaza: z.enum(['embedded', 'broker']),
-      brokerUrl: z.string().max(MAX_TEXT).optional(),
-      mqttUser: z.string().max(256).optional(),
-      mqttPassword: z.string().max(1024).optional(),
-      soul: z.string().max(128).optional(),
-      acceptUnbonded: z.boolean().optional(),
-      nativeWithoutStorage: z.boolean().optional()
-    })
-    .strict(),
+  firstRunJoinRequest,
   z.object({ cmd: z.literal('open-external'), url: z.string().max(2048) }).strict()
 ])
 

@@ -25,7 +25,7 @@ export type DesktopRequest =
   | {
       cmd: 'first-run.join'
       name: string | null
-      plaza: 'embedded' | 'broker'
+      plaza: 'embedded' | 'lan' | 'broker'
       brokerUrl?: string
       mqttUser?: string
       mqttPassword?: string

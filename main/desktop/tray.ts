@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { MenuAction, MenuItemModel, MenuInput } from './menu-model'
 import { buildMenuModel } from './menu-model'
 import { trayIconFile, trayState, type MenuBarTheme, type TrayInput } from './tray-state'
+import { trayTheme } from './shell-policy'
 
 export function toElectronMenu(items: MenuItemModel[], run: (a: MenuAction) => void): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {
@@ -26,8 +27,7 @@ export function toElectronMenu(items: MenuItemModel[], run: (a: MenuAction) => v
 }
 
 export function menuBarTheme(): MenuBarTheme {
-  if (process.platform === 'darwin') return 'template'
-  return nativeTheme.shouldUseDarkColors ? 'dark' : 'light'
+  return trayTheme(process.platform, nativeTheme.shouldUseDarkColorsForSystemIntegratedUI)
 }
 
 export interface TrayController {

@@ -9,14 +9,20 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { CliIO } from '../io'
-import { resolveConfig, type ConfigInput, type Logger } from '../../core/config'
-import { NaraNode } from '../../core/node'
-import { createNervousSystem, type NervousSystem } from '../../core/bus/nervousSystem'
+import { resolveConfig, type ConfigInput, type Logger, type NodeConfig } from '../../core/config'
+import type { NaraNode } from '../../core/node'
+import type { NervousSystem } from '../../core/bus/nervousSystem'
 import type { NeighbourView, PeerStatus } from '../../core/views'
 import { UI_FLAGS, uiRunHook } from '../../core/ui/runHook'
-import { MESH_FLAGS, meshRunHook } from '../../core/mesh/runHook'
+import { MESH_FLAGS } from '../../core/mesh/runHook'
 import { detectMeshIP } from '../../core/mesh/address'
 import { reportRunUsageErrors } from '../run-usage'
+import { createRuntime, type NaraRuntime } from '../../core/runtime/runtime'
+import { thisMachine } from '../../core/runtime/machine'
+import { jsonFileSettingsStore, memorySettingsStore } from '../../core/runtime/settings-store'
+import { openKeytarStore } from '../../core/runtime/keychain-keytar'
+import type { ConfigOverlay } from '../../core/runtime/node-host'
+import type { Settings } from '../../core/runtime/settings-schema'
 
 type FlagSpec = NonNullable<ParseArgsConfig['options']>[string] & { help: string }
 
@@ -31,6 +37,8 @@ export const RUN_FLAGS: Record<string, FlagSpec> = {
   transport: { type: 'string', help: 'mqtt | gossip | hybrid (TRANSPORT_MODE)' },
   'mesh-ip': { type: 'string', help: 'our mesh (tailnet) IP, advertised in hey_there and newspapers' },
   chattiness: { type: 'string', help: 'pin Chattiness 0..100' },
+  mdns: { type: 'boolean', help: 'advertise and find mesh peers on the LAN by multicast DNS (no tailnet needed)' },
+  config: { type: 'string', help: 'settings file (JSON; created on first run); the soul goes to the keychain, never to it' },
   ...MESH_FLAGS,
   ...UI_FLAGS,
   verbose: { type: 'boolean', short: 'v', help: 'debug log (drops with reasons, lifecycle)' },
@@ -41,17 +49,22 @@ export interface RunContext {
   node: NaraNode
   /** The node's data plane, router, survey and carriers (RFC-0910); hooks may serve carriers on it. */
   nervousSystem?: NervousSystem
+  /** The runtime that owns the node (it replaces the node on join and on settings changes). */
+  runtime?: NaraRuntime
   values: Record<string, string | boolean | undefined>
   io: CliIO
 }
 
 /** Attachments other areas register (mesh, UI server); each may return a closer. */
-export const runHooks: ((ctx: RunContext) => Promise<(() => Promise<void>) | void>)[] = [meshRunHook, uiRunHook]
+export const runHooks: ((ctx: RunContext) => Promise<(() => Promise<void>) | void>)[] = [uiRunHook]
 
 /** Hands a stop trigger to tests; defaults to process signals. */
 export interface RunSignals {
   onStop(handler: () => void): () => void
 }
+
+/** How long a signal-started quit keeps the process alive for the same Ctrl-C's duplicates. */
+export const SIGNAL_GRACE_MS = 500
 
 const processSignals: RunSignals = {
   onStop(handler) {
@@ -63,6 +76,9 @@ const processSignals: RunSignals = {
     const once = (): void => {
       if (stopping) return
       stopping = true
+      // Duplicates of this Ctrl-C may still be on their way: stay alive a moment after the chau
+      // (the handlers below keep them harmless) instead of exiting while one lands mid-teardown.
+      setTimeout(() => {}, SIGNAL_GRACE_MS)
       handler()
     }
     process.on('SIGINT', once)
@@ -110,6 +126,26 @@ export function configInputFromFlags(values: Record<string, string | boolean | u
   }
 }
 
+/** Flags that are settings: with --config the settings file (and the first-run screen) decides them. */
+const SETTINGS_FLAGS = ['name', 'broker', 'mqtt-user', 'mqtt-pass', 'transport', 'mesh-ip', 'mesh-listen', 'embedded-broker'] as const
+
+/** The runtime's settings, as `nara run`'s flags and environment give them (kept in memory). */
+export function settingsFromConfig(config: NodeConfig, values: Record<string, string | boolean | undefined>): { settings: Partial<Settings>; overlay: ConfigOverlay } {
+  const b = config.broker
+  const settings: Partial<Settings> = {
+    name: config.name || null,
+    plaza: b.kind === 'remote' ? 'broker' : b.host === '0.0.0.0' ? 'lan' : 'embedded',
+    mqttUser: config.mqttUser ?? '',
+    transport: config.transport,
+    meshIP: typeof values['mesh-ip'] === 'string' ? values['mesh-ip'] : '',
+    meshListen: typeof values['mesh-listen'] === 'string' ? values['mesh-listen'] : null
+  }
+  if (b.kind === 'remote') settings.brokerUrl = b.broker.url
+  const overlay: ConfigOverlay = { readOnly: config.readOnly, forceChattiness: config.forceChattiness, timings: config.timings, maxPayloadBytes: config.maxPayloadBytes }
+  if (b.kind === 'embedded') overlay.embeddedBroker = `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`
+  return { settings, overlay }
+}
+
 export default async function run(argv: string[], io: CliIO, signals: RunSignals = processSignals): Promise<number> {
   // `--embedded-broker` may stand alone (default address).
   const args = argv.map((a) => (a === '--embedded-broker' ? '--embedded-broker=' : a))
@@ -127,12 +163,20 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     return 0
   }
   if (reportRunUsageErrors(values, io)) return 2
+  const configFile = typeof values.config === 'string' ? values.config : null
+  if (configFile !== null) {
+    const clash = SETTINGS_FLAGS.filter((f) => values[f] !== undefined)
+    if (clash.length) {
+      io.err(`nara run: --config keeps the settings in ${configFile}; drop --${clash.join(', --')} (change them on the dashboard's Settings screen)`)
+      return 2
+    }
+  }
   const input = configInputFromFlags(values)
   if (typeof input === 'string') {
     io.err(`nara run: ${input}`)
     return 2
   }
-  const resolved = resolveConfig(input, io.env)
+  const resolved = resolveConfig(input, configFile !== null ? { NARA_SOUL: io.env.NARA_SOUL } : io.env)
   if (!resolved.ok) {
     for (const e of resolved.errors) io.err(`nara run: ${e}`)
     return 2
@@ -144,16 +188,41 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     warn: (m) => io.err(`! ${m}`)
   }
 
-  const node = new NaraNode({ config: resolved.config, log })
-  const ns = createNervousSystem(node, { logger: log })
-  const last = new Map<string, PeerStatus>()
-  node.on('peer', (v) => {
-    if (last.get(v.name) === v.status) return
-    last.set(v.name, v.status)
-    io.out(peerLine(v))
+  const seeded = settingsFromConfig(resolved.config, values)
+  const settings = configFile !== null ? jsonFileSettingsStore(configFile) : memorySettingsStore(seeded.settings)
+  if (configFile === null) {
+    const check = settings.update(seeded.settings)
+    if (!check.ok) {
+      for (const p of check.problems) io.err(`nara run: ${p.field}: ${p.message}`)
+      return 2
+    }
+  }
+  const soulText = resolved.config.soul
+  const runtime = createRuntime({
+    settings,
+    machine: thisMachine(),
+    // With --config this is an installed nara: its soul lives in the keychain (or it asks on first run).
+    ...(configFile !== null ? { openKeychain: () => openKeytarStore() } : { nativeWithoutKeychain: true }),
+    givenSoul: soulText ? { text: soulText, source: typeof values.soul === 'string' ? 'argument' : 'environment' } : null,
+    ...(resolved.config.mqttPass ? { mqttPassword: resolved.config.mqttPass } : {}),
+    overlay: configFile !== null ? { readOnly: resolved.config.readOnly, forceChattiness: resolved.config.forceChattiness } : seeded.overlay,
+    ...(typeof values['mesh-cidr'] === 'string' ? { meshScanCidr: values['mesh-cidr'] } : {}),
+    log,
+    controlSocket: { env: io.env },
+    mdns: values.mdns === true
   })
-  node.on('lifecycle', (l) => {
-    if (l.step === 'online' || l.step === 'error') io.err(l.message)
+  const last = new Map<string, PeerStatus>()
+  runtime.on('node', (node) => {
+    // The first-run screen's idle node (not on the plaza) is not announced as starting.
+    if (runtime.view().phase === 'running') io.err(`nara ${node.name} (${node.identity.id}) starting`)
+    node.on('peer', (v) => {
+      if (last.get(v.name) === v.status) return
+      last.set(v.name, v.status)
+      io.out(peerLine(v))
+    })
+    node.on('lifecycle', (l) => {
+      if (l.step === 'online' || l.step === 'error') io.err(l.message)
+    })
   })
 
   const closers: (() => Promise<void>)[] = []
@@ -166,44 +235,39 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
   })
 
   try {
-    io.err(`nara ${node.name} (${node.identity.id}) starting`)
-    await node.start()
-    io.err(`plaza: ${node.broker ?? 'none (gossip only)'}`)
-    closers.push(...(await startControlSocket(ns, io)))
+    const phase = await runtime.start()
+    const node = runtime.node
+    if (phase === 'running') {
+      io.err(`plaza: ${node?.broker ?? 'none (gossip only)'}`)
+      const mesh = runtime.view().mesh
+      if (mesh.on) io.err(`mesh: listening on ${mesh.listen} (${node?.config.transport})`)
+      else if (node?.config.transport !== 'mqtt') io.err(`! mesh off: ${mesh.note}`)
+    } else {
+      io.err(`first run (${phase}): choose how to join on the dashboard (--ui); nothing is on the plaza yet`)
+    }
     for (const hook of runHooks) {
-      const close = await hook({ node, values, io, nervousSystem: ns })
+      const close = await hook({ node: node!, values, io, runtime, ...(runtime.nervousSystem ? { nervousSystem: runtime.nervousSystem } : {}) })
       if (close) closers.push(close)
     }
     if (!stopRequested) await stopped
   } catch (e) {
     io.err(`nara run: ${e instanceof Error ? e.message : String(e)}`)
-    await node.stop(500)
-    await ns.close()
+    await runtime.stop(500)
     detach()
     return 1
   }
-  io.err(node.nodeState === 'online' ? 'saying chau' : 'stopping (never got online, so no chau to say)')
+  io.err(runtime.node?.nodeState === 'online' ? 'saying chau' : 'stopping (never got online, so no chau to say)')
+  // The race's timer is cleared once the goodbye is done, so a clean quit is not held for it.
+  let deadline: ReturnType<typeof setTimeout> | undefined
   await Promise.race([
     (async () => {
       for (const c of closers.reverse()) await c().catch(() => {})
-      await node.stop(1500)
-      await ns.close()
+      await runtime.stop(1500)
     })(),
-    new Promise((r) => setTimeout(r, 1900))
-  ])
+    new Promise((r) => (deadline = setTimeout(r, 1900)))
+  ]).finally(() => clearTimeout(deadline))
   // The stop handler stays installed: a repeated Ctrl-C can still arrive after a quick goodbye,
   // and without a listener it would kill the process (exit by signal instead of 0).
   return 0
 }
 
-/** The nervous system's control socket (REP + RESPONDENT) for the CLI and nngcat. */
-async function startControlSocket(ns: NervousSystem, io: CliIO): Promise<(() => Promise<void>)[]> {
-  try {
-    const sock = await ns.startControlSocket(ns.node.name, { env: io.env })
-    io.err(`control socket: ${sock.path}`)
-    return [() => sock.close()]
-  } catch (e) {
-    io.err(`! control socket unavailable: ${e instanceof Error ? e.message : String(e)}`)
-    return []
-  }
-}

@@ -2,12 +2,13 @@
  * `nara soul`: show the identity this machine (or the given overrides) resolves to.
  * This is the one place that prints a soul, because the user asked for exactly that.
  */
-import { hostname as osHostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { CliIO } from '../io'
 import { determineIdentity, type Identity } from '../../core/protocol/identity'
 import { hardwareFingerprint, readHostId, readMacs } from '../../core/protocol/hardware'
 import { shortHostname } from '../../core/protocol/names'
+import { thisMachine } from '../../core/runtime/machine'
+import { nameDerivation } from '../../core/runtime/soul-store'
 import { baseFlair } from '../../core/protocol/personality'
 
 const USAGE = [
@@ -16,8 +17,10 @@ const USAGE = [
   '  --soul SOUL      use this soul instead of the native one (default $NARA_SOUL)',
   '  --host-id ID     machine id to derive the native soul from (default: this machine)',
   '  --macs a,b       MAC addresses, hashed in the order given (default: this machine, sorted)',
-  '  --hostname HOST  resolve like the node does from a host name instead of generated-name mode',
-  '  --json           print {"name","soul","id","public_key","bonded","personality",...}'
+  '  --hostname HOST  resolve from this host name instead of this machine\'s (as `nara run` does)',
+  '  --json           print {"name","soul","id","public_key","bonded","personality","native","derivation"}',
+  'Without overrides it shows the identity `nara run` uses with the same flags and environment;',
+  '"derivation" says how the name came about: native (host name), generated name, or custom name.'
 ]
 
 interface SoulArgs {
@@ -55,18 +58,15 @@ function parse(argv: string[], io: CliIO): SoulArgs | { help: true } {
   }
 }
 
+/** The same soul source as `nara run`: this machine's host name and fingerprint unless overridden. */
 function resolve(args: SoulArgs): Identity {
-  const hostId = args.hostId ?? readHostId()
-  const macs = args.macs ?? readMacs()
-  const fingerprint = hardwareFingerprint(hostId, macs)
-  if (args.name === '' && args.hostname === undefined) {
-    return determineIdentity({ nameArg: '', soulArg: args.soul, hostname: '', fingerprint, nameMode: 'generated' })
-  }
-  const hostname = shortHostname(args.hostname ?? osHostname())
+  const machine = thisMachine()
+  const fingerprint = args.hostId !== undefined || args.macs !== undefined ? hardwareFingerprint(args.hostId ?? readHostId(), args.macs ?? readMacs()) : machine.fingerprint()
+  const hostname = args.hostname !== undefined ? shortHostname(args.hostname) : machine.hostname
   return determineIdentity({ nameArg: args.name, soulArg: args.soul, hostname, fingerprint })
 }
 
-function printSummary(id: Identity, io: CliIO): void {
+function printSummary(id: Identity, derivation: string, io: CliIO): void {
   const p = id.personality
   const flair = baseFlair(id.name, id.soulText, id.bonded, p)
   io.out(`name         ${id.name}`)
@@ -75,6 +75,7 @@ function printSummary(id: Identity, io: CliIO): void {
   io.out(`public key   ${id.publicKeyBase64}`)
   io.out(`bonded       ${id.bonded ? 'yes' : 'no (this soul belongs to another name; flair shows 👤)'}`)
   io.out(`native       ${id.native ? 'yes (grown on this machine)' : 'no (traveller soul)'}`)
+  io.out(`derivation   ${derivation}`)
   io.out(`personality  agreeableness ${p.Agreeableness}, sociability ${p.Sociability}, chill ${p.Chill}`)
   io.out(`flair        ${flair}`)
 }
@@ -104,6 +105,7 @@ export default async function soul(argv: string[], io: CliIO): Promise<number> {
     return 1
   }
 
+  const derivation = nameDerivation(args.name, args.hostname !== undefined ? shortHostname(args.hostname) : thisMachine().hostname)
   if (args.json) {
     io.out(
       JSON.stringify({
@@ -117,11 +119,12 @@ export default async function soul(argv: string[], io: CliIO): Promise<number> {
           Sociability: identity.personality.Sociability,
           Chill: identity.personality.Chill
         },
-        native: identity.native
+        native: identity.native,
+        derivation
       })
     )
   } else {
-    printSummary(identity, io)
+    printSummary(identity, derivation, io)
   }
   return 0
 }

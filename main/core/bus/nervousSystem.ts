@@ -41,6 +41,8 @@ export interface NervousSystemOptions {
   /** More secrets to keep off outgoing carriers (e.g. the shell's SecretRegistry with passwords). */
   secrets?: LeakCheck
   bridge?: BridgeOptions
+  /** A data plane that outlives this nervous system (the runtime's, kept across node swaps). */
+  dataPlane?: DataPlane
 }
 
 export interface ServeOptions {
@@ -122,7 +124,7 @@ export function createNervousSystem(node: NaraNode, opts: NervousSystemOptions =
   const healthDeadlineMs = opts.healthDeadlineMs ?? 500
   const stats: NervousSystemStats = { carriers: 0, carriersServed: 0, withheld: 0, soulExportsRefused: 0 }
 
-  const dataPlane = new DataPlane({ clock })
+  const dataPlane = opts.dataPlane ?? new DataPlane({ clock })
   const bridge = bridgeNode(node, dataPlane, opts.bridge)
   const pubsub = new PubSub<NervousNotice>()
   const survey = new LocalSurvey<'health', HealthAnswer>(clock, healthDeadlineMs)

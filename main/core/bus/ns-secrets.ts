@@ -8,7 +8,7 @@ import type { Carrier } from './carriers/carrier'
 import { CarrierCore } from './carriers/carrier'
 import { base58Encode } from '../protocol/base58'
 
-/** What the nervous system needs from a secret registry (main/desktop/secrecy.ts fits). */
+/** What the nervous system needs from a secret registry (main/core/runtime/secrecy.ts fits). */
 export interface LeakCheck {
   leaks(value: unknown): boolean
 }

@@ -92,18 +92,27 @@ export class DiscoveryService {
     const self = meshHost(this.host.meshIP())
     const hosts = cidrHosts(cidr, 4096).filter((ip) => ip !== self)
     this.stats.count('discovery.scans')
-    const results = await mapLimit(hosts, this.opts.concurrency ?? SCAN_CONCURRENCY, async (ip) => {
-      const meshIP = port === DEFAULT_MESH_PORT ? ip : `${ip}:${port}`
-      const url = peerBaseUrl(meshIP)
-      if (!url) return null
-      const r = await this.client.ping(url, this.opts.timeoutMs ?? SCAN_TIMEOUT_MS)
-      if (!r.ok || r.value.from === this.host.self.name) return null
-      return { name: r.value.from, meshIP, publicKey: r.value.public_key, rttMs: r.value.rttMs }
-    })
+    const results = await mapLimit(hosts, this.opts.concurrency ?? SCAN_CONCURRENCY, (ip) => this.ping(port === DEFAULT_MESH_PORT ? ip : `${ip}:${port}`))
     const found = results.filter((p): p is DiscoveredPeer => p !== null)
     for (const p of found) this.importPeer(p)
     this.stats.count('discovery.found', found.length)
     return found
+  }
+
+  /** One address heard of elsewhere (an mDNS announcement): imported only if its /ping answers. */
+  async probe(meshIP: string): Promise<DiscoveredPeer | null> {
+    const p = await this.ping(meshIP)
+    if (p) this.importPeer(p)
+    this.stats.count(p ? 'discovery.probe_found' : 'discovery.probe_silent')
+    return p
+  }
+
+  private async ping(meshIP: string): Promise<DiscoveredPeer | null> {
+    const url = peerBaseUrl(meshIP)
+    if (!url) return null
+    const r = await this.client.ping(url, this.opts.timeoutMs ?? SCAN_TIMEOUT_MS)
+    if (!r.ok || r.value.from === this.host.self.name) return null
+    return { name: r.value.from, meshIP, publicKey: r.value.public_key, rttMs: r.value.rttMs }
   }
 
   private importPeer(p: DiscoveredPeer): void {

@@ -6,6 +6,7 @@
  */
 import type { NervousSystem } from '../bus/nervousSystem'
 import type { NaraNode } from '../node'
+import type { NaraRuntime } from '../runtime/runtime'
 import { parseHostPort, startUiServer } from './server'
 
 export interface UiHookContext {
@@ -13,6 +14,8 @@ export interface UiHookContext {
   values: Record<string, string | boolean | undefined>
   io: { err(line: string): void; out(line: string): void }
   nervousSystem?: NervousSystem
+  /** With a runtime, every dashboard connection is served by its current node (first run, join, settings). */
+  runtime?: NaraRuntime
 }
 
 export const UI_FLAGS = {
@@ -26,21 +29,23 @@ export async function uiRunHook(ctx: UiHookContext): Promise<(() => Promise<void
   const addr = parseHostPort(spec)
   if (!addr) throw new Error(`--ui '${spec}' must look like 127.0.0.1:8717`)
   const ns = ctx.nervousSystem
-  if (!ns) throw new Error('--ui needs the node\'s nervous system')
+  const runtime = ctx.runtime
+  if (!ns && !runtime) throw new Error('--ui needs the node\'s nervous system')
   const server = await startUiServer({
     host: addr.host,
     port: addr.port,
-    dataPlane: ns.dataPlane,
-    control: ns.routerFor('websocket'),
-    protect: (carrier) => ns.protect(carrier, 'websocket'),
+    ...(runtime
+      ? { attach: (carrier) => runtime.attach(carrier, 'websocket') }
+      : { dataPlane: ns!.dataPlane, control: ns!.routerFor('websocket'), protect: (carrier) => ns!.protect(carrier, 'websocket') }),
     allowNonLoopback: ctx.values['ui-public'] === true,
     log: (line) => ctx.io.err(line)
   })
-  ns.setDashboardUrl(server.url)
+  const setUrl = (url: string | null): void => (runtime ? runtime.setDashboardUrl(url) : ns!.setDashboardUrl(url))
+  setUrl(server.url)
   ctx.io.err(`dashboard: ${server.url}`)
   ctx.io.err("  (the link's token stays valid until this node stops and works in any tab; anyone with it controls this nara; 'nara status' shows it again)")
   return async () => {
-    ns.setDashboardUrl(null)
+    setUrl(null)
     await server.close()
   }
 }

@@ -27,8 +27,11 @@ export interface UiServerOptions {
   host?: string
   /** 0 = any free port. */
   port?: number
-  dataPlane: DataPlane
-  control: ControlHandler
+  /** Served directly unless `attach` hands every carrier to a runtime instead. */
+  dataPlane?: DataPlane
+  control?: ControlHandler
+  /** Hands each admitted WebSocket carrier to a runtime, which serves its current node's bus. */
+  attach?: (carrier: Carrier<string>) => void
   /** How each WebSocket carrier is seen before serving (the nervous system's soul guard). */
   protect?: (carrier: Carrier<string>) => Carrier<string>
   /** The built renderer (default: out/renderer next to the CLI bundle or the repository). */
@@ -212,7 +215,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       stats.refusedCommands++
       return { ok: false, error: HEADLESS_REFUSED[cmd]! }
     }
-    return opts.control(request)
+    return opts.control ? opts.control(request) : { ok: false, error: 'no control plane' }
   }
 
   let ws: WsCarrierServer
@@ -227,7 +230,8 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       onCarrier: (carrier, info) => {
         stats.busConnections++
         const link = opts.protect ? opts.protect(carrier) : carrier
-        const stop = serveBus(link, { dataPlane: opts.dataPlane, router, peer: `ui:${info.remote}` })
+        const stop = opts.attach || !opts.dataPlane ? () => {} : serveBus(link, { dataPlane: opts.dataPlane, router, peer: `ui:${info.remote}` })
+        opts.attach?.(carrier)
         const handle = { close: () => carrier.close() }
         sessions.add(handle)
         carrier.onClose(() => {

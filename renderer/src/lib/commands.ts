@@ -1,16 +1,12 @@
 /**
- * Commands from the screens. Settings, first-run join and soul export belong to the desktop
- * shell (window.nara.request, validated in main); everything else — and everything in headless
- * mode — goes over the control plane.
+ * Commands from the screens, all on the control plane of the runtime's bus — the same requests
+ * in the Electron window (MessagePort) and on the headless dashboard (sealed WebSocket). Only
+ * opening a link in the system browser is the desktop shell's own (window.nara.request).
  */
 import type { ControlReply } from '../../../main/core/control'
 import type { Bus } from './transport'
 
 export type Reply = ControlReply & { problems?: Array<{ field: string; message: string }> }
-
-function desktop(): NonNullable<Window['nara']> | null {
-  return window.nara && typeof window.nara.request === 'function' ? window.nara : null
-}
 
 async function safely(p: Promise<unknown>): Promise<Reply> {
   try {
@@ -23,25 +19,24 @@ async function safely(p: Promise<unknown>): Promise<Reply> {
 }
 
 export function getSettings(bus: Bus): Promise<Reply> {
-  const d = desktop()
-  return safely(d ? d.request({ cmd: 'settings.get' }) : bus.request({ cmd: 'settings.get' }))
+  return safely(bus.request({ cmd: 'settings.get' }))
 }
 
 export function setSettings(bus: Bus, settings: Record<string, unknown>): Promise<Reply> {
-  const d = desktop()
-  return safely(d ? d.request({ cmd: 'settings.set', settings }) : bus.request({ cmd: 'settings.set', settings }))
+  return safely(bus.request({ cmd: 'settings.set', settings }))
 }
 
 /** Asks the shell to show the soul natively; the reply never carries the soul itself. */
-export async function exportSoul(bus: Bus): Promise<Reply> {
-  const viaControl = await safely(bus.request({ cmd: 'soul.export', confirm: true }))
-  const d = desktop()
-  if (!viaControl.ok && d) return safely(d.request({ cmd: 'soul.export', confirm: true }))
-  return viaControl
+export function exportSoul(bus: Bus): Promise<Reply> {
+  return safely(bus.request({ cmd: 'soul.export', confirm: true }))
 }
 
 export function status(bus: Bus): Promise<Reply> {
   return safely(bus.request({ cmd: 'status' }))
+}
+
+export function firstRunStatus(bus: Bus): Promise<Reply> {
+  return safely(bus.request({ cmd: 'first-run.status' }))
 }
 
 export function join(bus: Bus): Promise<Reply> {
@@ -54,23 +49,31 @@ export function leave(bus: Bus): Promise<Reply> {
 
 export interface FirstRunForm {
   name: string
-  plaza: 'embedded' | 'broker'
+  plaza: 'embedded' | 'lan' | 'broker'
   brokerUrl: string
   mqttUser: string
   mqttPassword: string
+  /** A pasted soul ('' = grow this computer's native soul for the name). */
+  soul: string
+  acceptUnbonded: boolean
+  /** No keychain: run on the native soul without storing anything. */
+  nativeWithoutStorage: boolean
 }
 
-/** Desktop: the shell's one-click join (keychain, settings, connect). Headless: plain join. */
+/** The runtime's first-run join: choices checked, soul grown or imported, plaza tried, then saved. */
 export function firstRunJoin(bus: Bus, form: FirstRunForm): Promise<Reply> {
-  const d = desktop()
-  if (!d) return join(bus)
-  const req: Parameters<typeof d.request>[0] = { cmd: 'first-run.join', name: form.name.trim() || null, plaza: form.plaza }
+  const req: Extract<Parameters<Bus['request']>[0], { cmd: 'first-run.join' }> = { cmd: 'first-run.join', name: form.name.trim() || null, plaza: form.plaza }
   if (form.plaza === 'broker') {
     req.brokerUrl = form.brokerUrl.trim()
     if (form.mqttUser) req.mqttUser = form.mqttUser
     if (form.mqttPassword) req.mqttPassword = form.mqttPassword
   }
-  return safely(d.request(req))
+  if (form.soul.trim()) {
+    req.soul = form.soul.trim()
+    if (form.acceptUnbonded) req.acceptUnbonded = true
+  }
+  if (form.nativeWithoutStorage) req.nativeWithoutStorage = true
+  return safely(bus.request(req))
 }
 
 /** Sends a postcard of ours around the world (over the mesh). */

@@ -2,6 +2,7 @@
  * Shape checks for what arrives over the bus. The node is ours, but the strings inside come
  * from peers: anything malformed is dropped (and counted) instead of reaching a view.
  */
+import type { RuntimeView } from '../../../main/core/runtime/view'
 import type { CheckpointRoundView, CheckpointView, EventView, JourneyView, StashView, LifecycleView, NeighbourView, NewspaperView, SelfView, StatsView, ZineExchangeView } from '../../../main/core/views'
 
 type Obj = Record<string, unknown>
@@ -67,4 +68,10 @@ export function isJourneyView(v: unknown): v is JourneyView {
 
 export function isStashView(v: unknown): v is StashView {
   return isObj(v) && typeof v.hasStash === 'boolean' && Array.isArray(v.heldBy) && Array.isArray(v.holding) && num(v, 'holdingBytes')
+}
+
+const PHASES = new Set(['starting', 'first-run', 'no-keychain', 'invalid-soul', 'running'])
+
+export function isRuntimeView(v: unknown): v is RuntimeView {
+  return isObj(v) && PHASES.has(v.phase as string) && typeof v.keychain === 'boolean' && isObj(v.network) && isObj(v.mesh) && typeof v.mesh.on === 'boolean'
 }

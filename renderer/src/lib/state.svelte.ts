@@ -7,7 +7,8 @@
  */
 import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type StashView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
-import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isStashView, isLifecycleView, isNeighbourView, isNewspaperView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import { isCheckpointRoundView, isCheckpointView, isEventView, isJourneyView, isStashView, isLifecycleView, isNeighbourView, isNewspaperView, isRuntimeView, isSelfView, isStatsView, isZineExchangeView } from './guards'
+import type { RuntimeView } from '../../../main/core/runtime/view'
 import type { Bus, ConnectionStatus } from './transport'
 import type { DataSource, Sample } from './dataSource'
 import { newestEventFirst } from './figures'
@@ -57,8 +58,10 @@ export class NaraState {
   self = $state.raw<SelfView | null>(null)
   stats = $state.raw<StatsView | null>(null)
   lifecycle = $state.raw<LifecycleView | null>(null)
-  /** The desktop shell's join flow (steps with deadlines), when this window runs in the app. */
+  /** The runtime's join flow (steps with deadlines), from `nara/local/join`. */
   joinProgress = $state.raw<LifecycleView | null>(null)
+  /** The runtime's phase, network and mesh, from `nara/local/runtime`. */
+  runtime = $state.raw<RuntimeView | null>(null)
   /** Bumped whenever `neighbours` changed (the Map itself is not reactive: 1,000 entries). */
   neighboursVersion = $state(0)
   readonly neighbours = new Map<string, NeighbourView>()
@@ -118,14 +121,14 @@ export class NaraState {
     const data = this.bus.data()
     if (!data) return
     const route = (s: Sample): void => this.ingest(s)
-    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]) {
+    for (const ke of [keys.self, keys.stats, keys.lifecycle, keys.join, keys.runtime, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]) {
       this.unsubs.push(data.subscribe(ke, route))
     }
     await this.snapshot(data)
   }
 
   private async snapshot(data: DataSource): Promise<void> {
-    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]
+    const selectors = [keys.self, keys.stats, keys.lifecycle, keys.join, keys.runtime, keys.neighbours, keys.newspapers, keys.zines, keys.events, keys.checkpoints, keys.rounds, keys.journeys, keys.stash]
     const all = new Set<string>([keys.events, keys.checkpoints, keys.rounds])
     const results = await Promise.allSettled(selectors.map((sel) => data.get(sel, { all: all.has(sel) })))
     for (const r of results) if (r.status === 'fulfilled') for (const s of r.value) this.ingest(s)
@@ -147,6 +150,11 @@ export class NaraState {
     if (k === keys.stats) {
       if (isStatsView(v)) this.stats = v
       else this.rejected++
+      return
+    }
+    if (k === keys.join) return this.noteJoinProgress(v)
+    if (k === keys.runtime) {
+      if (isRuntimeView(v)) this.runtime = v
       return
     }
     if (k === keys.stash) {
@@ -311,8 +319,10 @@ export class NaraState {
   get progress(): LifecycleView | null {
     const flow = this.joinProgress
     const node = this.lifecycle
-    if (!flow || !node) return flow ?? node
-    return flow.atMs >= node.atMs ? flow : node
+    const latest = !flow || !node ? (flow ?? node) : flow.atMs >= node.atMs ? flow : node
+    // A goodbye that is over: offline means the chau went out, whatever line came last.
+    if (latest?.step === 'leaving' && this.self?.state === 'offline') return { step: 'left', message: 'You left the plaza (chau sent).', atMs: latest.atMs }
+    return latest
   }
 
   /** Remembers who is online now, so the Neighbours view can say who joined/left since. */

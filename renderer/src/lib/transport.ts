@@ -50,7 +50,8 @@ export function wsUrl(): string {
 
 /** Headless: the WebSocket client already reconnects and keeps one data carrier for its life. */
 function headlessBus(token: string): Bus {
-  const conn = connectBus(wsUrl(), token, { minBackoffMs: 200, maxBackoffMs: 3000, requestTimeoutMs: 10_000 })
+  // A first-run join waits for the plaza's answer (up to 8 s) before it replies: leave it room.
+  const conn = connectBus(wsUrl(), token, { minBackoffMs: 200, maxBackoffMs: 3000, requestTimeoutMs: 20_000 })
   const source = remoteDataSource(conn.data)
   return {
     mode: 'headless',
@@ -83,7 +84,7 @@ function desktopBus(api: NonNullable<Window['nara']>): Bus {
     if (!port || closed) return
     const carrier = messagePortCarrier(port)
     const mux = multiplex(carrier)
-    const control = controlClient(mux.control, { clock, resendMs: 1000, timeoutMs: 10_000 })
+    const control = controlClient(mux.control, { clock, resendMs: 1000, timeoutMs: 20_000 })
     link = { carrier, source: remoteDataSource(mux.data), control }
     carrier.onClose(() => {
       control.close()

@@ -12,6 +12,20 @@ import type { ControlReply, ControlRequest, NodeControl } from '../../control'
  */
 export const PEERS_PAGE_DEFAULT = 256
 export const PEERS_PAGE_MAX = 512
+/** The runtime's first-run join (also accepted on the desktop's IPC channel). */
+export const firstRunJoinRequest = z
+  .object({
+    cmd: z.literal('first-run.join'),
+    name: z.string().max(63).nullable(),
+    plaza: z.enum(['embedded', 'lan', 'broker']),
+    brokerUrl: z.string().max(4096).optional(),
+    mqttUser: z.string().max(256).optional(),
+    mqttPassword: z.string().max(1024).optional(),
+    soul: z.string().max(128).optional(),
+    acceptUnbonded: z.boolean().optional(),
+    nativeWithoutStorage: z.boolean().optional()
+  })
+  .strict()
 
 const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }).strict(),
@@ -25,12 +39,17 @@ const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('checkpoint.propose') }).strict(),
   z.object({ cmd: z.literal('journey.start'), message: z.string().min(1).max(2048) }).strict(),
   z.object({ cmd: z.literal('stash.set'), json: z.string().min(1).max(16 * 1024) }).strict(),
-  z.object({ cmd: z.literal('stash.get') }).strict()
+  z.object({ cmd: z.literal('stash.get') }).strict(),
+  z.object({ cmd: z.literal('first-run.status') }).strict(),
+  firstRunJoinRequest,
+  z.object({ cmd: z.literal('mqtt.password.set'), password: z.string().max(1024) }).strict()
 ])
 
 export type ControlCommand = ControlRequest['cmd']
 const KNOWN: ReadonlySet<string> = new Set<ControlCommand>([
-  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export', 'checkpoint.propose', 'journey.start', 'stash.set', 'stash.get'
+  'status', 'peers', 'join', 'leave', 'health', 'settings.get', 'settings.set', 'soul.export',
+  'checkpoint.propose', 'journey.start', 'stash.set', 'stash.get',
+  'first-run.status', 'first-run.join', 'mqtt.password.set'
 ])
 
 type Handler<C extends ControlCommand> = (req: Extract<ControlRequest, { cmd: C }>) => Promise<ControlReply> | ControlReply

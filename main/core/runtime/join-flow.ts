@@ -5,9 +5,9 @@
  * never answers, a plaza that swallows our hello) ends in a sentence a person understands. If
  * nobody answers with a howdy in time we are simply online and alone — not an error.
  */
-import type { Clock, TimerHandle } from '../core/clock'
-import type { PlazaSignal } from '../core/node'
-import type { LifecycleView } from '../core/views'
+import type { Clock, TimerHandle } from '../clock'
+import type { PlazaSignal } from '../node'
+import type { LifecycleView } from '../views'
 
 export type JoinStep = 'idle' | 'keychain' | 'connect' | 'hey_there' | 'howdy' | 'online' | 'error'
 
@@ -230,4 +230,43 @@ export function explainJoinError(e: unknown, broker: string): string {
   }
   if (code === 'MQTT_3' || code === 'MQTT_136' || /server unavailable/i.test(msg)) return `The plaza at ${where} is unavailable right now. Try again later.`
   return `Could not join the plaza at ${where}: ${msg}`
+}
+
+/**
+ * Waits until a join proves itself (the plaza echoed our hello: `howdy` or `online`) or fails
+ * (`error`, cancelled, or no answer within `deadlineMs`), for the first-run screen's reply.
+ */
+export function awaitJoinOutcome(
+  flow: { readonly state: JoinState },
+  follow: (listener: (progress: LifecycleView, state: JoinState) => void) => () => void,
+  clock: Clock,
+  deadlineMs: number
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  return new Promise((resolve) => {
+    let unfollow: () => void = () => {}
+    let settled = false
+    const done = (r: { ok: true } | { ok: false; error: string }): true => {
+      if (!settled) {
+        settled = true
+        clock.clearTimeout(timer)
+        unfollow()
+        resolve(r)
+      }
+      return true
+    }
+    const check = (state: JoinState): boolean => {
+      if (state.step === 'howdy' || state.step === 'online') return done({ ok: true })
+      if (state.step === 'error') return done({ ok: false, error: state.message })
+      if (state.step === 'idle') return done({ ok: false, error: 'The join was cancelled.' })
+      return false
+    }
+    const timer = clock.setTimeout(() => {
+      const s = flow.state
+      const where = 'broker' in s ? displayBroker(s.broker) : 'the plaza'
+      done({ ok: false, error: `The plaza at ${where} did not answer within ${Math.round(deadlineMs / 1000)} s. Check the address, or that the broker is running.` })
+    }, deadlineMs)
+    unfollow = follow((_p, state) => void check(state))
+    if (settled) unfollow()
+    check(flow.state)
+  })
 }

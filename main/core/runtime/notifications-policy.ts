@@ -9,8 +9,8 @@
  * - Changes are collected for `batchMs`; `digestThreshold` or more at once become one digest.
  * - Per-category switches plus a master switch, read at delivery time.
  */
-import type { Clock, TimerHandle } from '../core/clock'
-import type { PeerStatus } from '../core/views'
+import type { Clock, TimerHandle } from '../clock'
+import type { PeerStatus } from '../views'
 
 export type PeerChangeKind = 'joined' | 'left' | 'missing' | 'back'
 export const PEER_CHANGE_KINDS: readonly PeerChangeKind[] = ['joined', 'left', 'missing', 'back']

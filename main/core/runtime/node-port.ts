@@ -2,9 +2,9 @@
  * The slice of the node the desktop shell needs, on top of the control plane's `NodeControl`.
  * F's `NaraNode` (main/core/node.ts) satisfies it (checked in node-host.ts).
  */
-import type { NodeControl } from '../core/control'
-import type { PlazaSignal } from '../core/node'
-import type { LifecycleView, NeighbourView, SelfView } from '../core/views'
+import type { NodeControl } from '../control'
+import type { PlazaSignal } from '../node'
+import type { LifecycleView, NeighbourView, SelfView } from '../views'
 
 export interface DesktopNode extends NodeControl {
   /** Resolves the plaza and joins. */

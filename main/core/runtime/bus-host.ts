@@ -5,13 +5,13 @@
  * nervous system — so subscriptions and requests made early are not lost. When a nervous system
  * closes, it closes its carriers and the renderer reconnects by itself.
  */
-import { CarrierCore, type Carrier } from '../core/bus/carriers/carrier'
-import type { NervousSystem, ServeOptions } from '../core/bus/nervousSystem'
+import { CarrierCore, type Carrier } from '../bus/carriers/carrier'
+import type { NervousSystem, ServeOptions } from '../bus/nervousSystem'
 import type { QuitSequenceOptions } from './quit-sequence'
 
 export interface BusHost {
-  /** A renderer port arrived (already wrapped as a carrier). */
-  attach(carrier: Carrier<string>): void
+  /** A renderer port or a dashboard WebSocket arrived (already wrapped as a carrier); `serve` overrides the host's options. */
+  attach(carrier: Carrier<string>, serve?: ServeOptions): void
   /** The nervous system to serve from now on (null while there is no node). */
   use(ns: NervousSystem | null): void
   readonly stats: { held: number; served: number; bufferedDropped: number }
@@ -28,6 +28,7 @@ interface Held {
   proxy: CarrierCore<string>
   buffer: string[]
   waiting: boolean
+  serve: ServeOptions
 }
 
 export function createBusHost(opts: BusHostOptions = {}): BusHost {
@@ -37,7 +38,7 @@ export function createBusHost(opts: BusHostOptions = {}): BusHost {
   let current: NervousSystem | null = null
 
   const serve = (h: Held, ns: NervousSystem): void => {
-    ns.serveCarrier(h.proxy, { kind: 'renderer', ...opts.serve })
+    ns.serveCarrier(h.proxy, { kind: 'renderer', ...opts.serve, ...h.serve })
     h.waiting = false
     held.delete(h)
     stats.held = held.size
@@ -47,8 +48,8 @@ export function createBusHost(opts: BusHostOptions = {}): BusHost {
 
   return {
     stats,
-    attach(base) {
-      const h: Held = { proxy: new CarrierCore<string>((f) => base.send(f), () => base.close()), buffer: [], waiting: true }
+    attach(base, serveOpts = {}) {
+      const h: Held = { proxy: new CarrierCore<string>((f) => base.send(f), () => base.close()), buffer: [], waiting: true, serve: serveOpts }
       base.onFrame((f) => {
         if (!h.waiting) return h.proxy.deliver(f)
         h.buffer.push(f)

@@ -3,7 +3,7 @@
  * and join again only if we were on the plaza before. Serialised so two quick edits cannot
  * interleave their leave/join.
  */
-import type { NodeState } from '../core/views'
+import type { NodeState } from '../views'
 import { changeNeedsRejoin, type Settings } from './settings-schema'
 
 export interface ReconfigurableNode {

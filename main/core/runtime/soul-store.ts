@@ -4,7 +4,8 @@
  * the main process: callers get an Identity to hand to the node, and messages for the
  * renderer never contain it.
  */
-import { determineIdentity, parseSoul, validateBond, type Identity } from '../core/protocol/identity'
+import { determineIdentity, parseSoul, validateBond, type Identity } from '../protocol/identity'
+import { isGenericHostname } from '../protocol/names'
 import { noKeychainChoices, soulAccount, type KeychainStatus, type NoKeychainChoice, type SecretStore } from './keychain'
 
 export type SoulSource = 'argument' | 'environment' | 'keychain' | 'native-unstored' | 'native-new' | 'imported'
@@ -42,6 +43,36 @@ export function soulFromArgv(argv: readonly string[]): string | null {
 
 function identityFor(ctx: SoulContext, soulArg: string, nameArg = ctx.name ?? ''): Identity {
   return determineIdentity({ nameArg, soulArg, hostname: ctx.hostname, fingerprint: ctx.fingerprint() })
+}
+
+/** How a name was arrived at: given by the person, grown from this machine's host name, or generated from the soul. */
+export type NameDerivation = 'custom name' | 'native' | 'generated name'
+
+/** One rule for `nara run`, `nara soul` and the app (as determineIdentity applies it). */
+export function nameDerivation(nameArg: string, hostname: string): NameDerivation {
+  const effective = nameArg !== '' ? nameArg : hostname
+  if (effective === '' || isGenericHostname(effective)) return 'generated name'
+  return nameArg !== '' ? 'custom name' : 'native'
+}
+
+/** The identity for the context's name with this soul ('' = this machine's native soul). */
+export function soulIdentity(ctx: SoulContext, soulText: string): Identity {
+  return identityFor(ctx, soulText)
+}
+
+/** Checks a pasted soul against the name without storing it (the runtime stores after a successful join). */
+export function validateImport(ctx: SoulContext, name: string, pasted: string, opts: { acceptUnbonded?: boolean } = {}): ImportResult {
+  const text = pasted.trim()
+  const parsed = parseSoul(text)
+  if (!parsed.ok) return { ok: false, message: `That does not look like a soul: ${parsed.error.reason}.` }
+  if (!validateBond(parsed.value, name) && !opts.acceptUnbonded) {
+    return {
+      ok: false,
+      unbonded: true,
+      message: `This soul is not bonded to the name "${name}". A soul fits only the name it was made for: enter that name, or continue anyway and your nara will show as inauthentic (👤).`
+    }
+  }
+  return { ok: true, identity: identityFor(ctx, text, name) }
 }
 
 export async function resolveStartupSoul(ctx: SoulContext, keychain: KeychainStatus): Promise<StartupSoul> {
@@ -86,19 +117,9 @@ export async function importSoul(
   pasted: string,
   opts: { acceptUnbonded?: boolean } = {}
 ): Promise<ImportResult> {
-  const text = pasted.trim()
-  const parsed = parseSoul(text)
-  if (!parsed.ok) return { ok: false, message: `That does not look like a soul: ${parsed.error.reason}.` }
-  if (!validateBond(parsed.value, name) && !opts.acceptUnbonded) {
-    return {
-      ok: false,
-      unbonded: true,
-      message: `This soul is not bonded to the name "${name}". A soul fits only the name it was made for: enter that name, or continue anyway and your nara will show as inauthentic (👤).`
-    }
-  }
-  const identity = identityFor(ctx, text, name)
-  await store.set(soulAccount(identity.name), text)
-  return { ok: true, identity }
+  const checked = validateImport(ctx, name, pasted, opts)
+  if (checked.ok) await store.set(soulAccount(checked.identity.name), checked.identity.soulText)
+  return checked
 }
 
 /** The stored soul, for the export dialog in main (clipboard / shown after confirmation). */
@@ -108,4 +129,41 @@ export async function readSoulForExport(store: SecretStore, name: string): Promi
 
 export async function forgetSoul(store: SecretStore, name: string): Promise<boolean> {
   return store.delete(soulAccount(name))
+}
+
+export interface JoinSoulRequest {
+  /** The name chosen on the first-run screen ('' = grown from this machine). */
+  name: string
+  /** A pasted soul. */
+  soul?: string | undefined
+  acceptUnbonded?: boolean | undefined
+  /** No keychain: the person chose the native soul without storage. */
+  nativeWithoutStorage?: boolean | undefined
+}
+
+export type JoinSoul = { ok: true; identity: Identity; storeSoul: string | null } | { ok: false; error: string }
+
+/**
+ * The first-run join's soul: pasted (checked, stored after the join if a keychain exists), given
+ * on the command line or in the environment, the keychain's for this name, grown natively for
+ * the name (stored after the join), or — no keychain, by choice — native without storage.
+ */
+export async function chooseJoinSoul(ctx: SoulContext, keychain: KeychainStatus, req: JoinSoulRequest, given: boolean): Promise<JoinSoul> {
+  if (req.soul) {
+    const checked = validateImport(ctx, req.name, req.soul, { acceptUnbonded: req.acceptUnbonded ?? false })
+    if (!checked.ok) return { ok: false, error: checked.message }
+    return { ok: true, identity: checked.identity, storeSoul: keychain.available ? checked.identity.soulText : null }
+  }
+  if (given) {
+    const s = await resolveStartupSoul(ctx, keychain)
+    return s.kind === 'ready' ? { ok: true, identity: s.identity, storeSoul: null } : { ok: false, error: 'message' in s ? s.message : 'The given soul is not usable.' }
+  }
+  if (keychain.available) {
+    const stored = await keychain.store.get(soulAccount(identityFor(ctx, '').name)).catch(() => null)
+    const identity = identityFor(ctx, stored ?? '')
+    if (!identity.soul) return { ok: false, error: `The soul stored in the keychain for "${identity.name}" is damaged.` }
+    return { ok: true, identity, storeSoul: stored === null ? identity.soulText : null }
+  }
+  if (req.nativeWithoutStorage) return { ok: true, identity: identityFor(ctx, ''), storeSoul: null }
+  return { ok: false, error: `${keychain.reason} Choose "use this computer's native soul" or paste a soul.` }
 }

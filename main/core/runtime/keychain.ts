@@ -53,7 +53,7 @@ export function explainKeychainError(e: unknown): string {
   if (/Cannot find module|MODULE_NOT_FOUND|not installed|was compiled against/i.test(msg)) {
     return 'The keychain helper (keytar) is not installed for this build, so secrets cannot be kept in the OS keychain.'
   }
-  if (/D-?Bus|org\.freedesktop\.secrets|Secret Service|X11 \$DISPLAY|ServiceUnknown/i.test(msg)) {
+  if (/D-?Bus|org\.freedesktop\.secrets|Secret Service|X11 \$DISPLAY|ServiceUnknown|Could not connect/i.test(msg)) {
     return 'No keychain is reachable: this desktop has no Secret Service running (e.g. gnome-keyring or KWallet).'
   }
   if (/locked|cancel|denied|not allowed/i.test(msg)) {

@@ -3,7 +3,7 @@
  * However the broker or the mesh behaves, `exit` is called within `deadlineMs` of the first
  * quit request — an OS logout or shutdown must never wait on us. Pure: clock and node injected.
  */
-import type { Clock } from '../core/clock'
+import type { Clock } from '../clock'
 
 export const QUIT_DEADLINE_MS = 2_000
 

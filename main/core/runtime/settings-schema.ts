@@ -55,7 +55,7 @@ export const notificationSettingsSchema = z
 
 export const settingsSchema = z
   .object({
-    plaza: z.enum(['embedded', 'broker'], { message: 'Plaza must be "embedded" (this computer / LAN) or "broker"' }),
+    plaza: z.enum(['embedded', 'lan', 'broker'], { message: 'Plaza must be "embedded" (this computer), "lan" (this computer, open to the LAN) or "broker"' }),
     brokerUrl,
     mqttUser: z.string().max(256, 'The MQTT user is too long (max 256 characters)').regex(/^[^\s]*$/, 'The MQTT user cannot contain spaces'),
     name: naraName.nullable(),
@@ -63,7 +63,9 @@ export const settingsSchema = z
     meshListen: hostPort.nullable(),
     meshIP: ipv4,
     notifications: notificationSettingsSchema,
-    startAtLogin: z.boolean({ message: 'Start at login must be true or false' })
+    startAtLogin: z.boolean({ message: 'Start at login must be true or false' }),
+    /** Where the soul comes from at start: the keychain, or (chosen where none exists) this machine, unstored. */
+    soulSource: z.enum(['keychain', 'native-unstored'], { message: 'The soul source must be "keychain" or "native-unstored"' })
   })
   .strict()
 
@@ -80,7 +82,8 @@ export const DEFAULT_SETTINGS: Settings = {
   meshListen: null,
   meshIP: '',
   notifications: { enabled: true, joined: true, left: true, missing: true, back: true },
-  startAtLogin: false
+  startAtLogin: false,
+  soulSource: 'keychain'
 }
 
 export interface SettingsProblem {
