@@ -23,6 +23,7 @@ import { buildChau } from './presence/chau'
 import { buildHeyThere, HeyThereSender } from './presence/heyThere'
 import { LedgerRecovery } from './presence/ledgerRecovery'
 import { keepAlivePing, PingVerifier } from './presence/meshPings'
+import { PlazaKeepAlive } from './presence/plazaKeepAlive'
 import { NewspaperService } from './presence/newspaperService'
 import { PeerDirectory } from './presence/peerDirectory'
 import { eventView, neighbourView, peerStatus } from './presence/peerViews'
@@ -124,6 +125,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly howdy: HowdyCoordinator
   private readonly sightings: Sightings
   private readonly hello: HeyThereSender
+  /** Signed plaza evidence Go ledgers keep, so Go peers see us ONLINE without a mesh. */
+  readonly plazaKeepAlive: PlazaKeepAlive
   private readonly papers: NewspaperService
   private readonly handlers: PlazaHandlers
   private readonly verifier: PingVerifier
@@ -180,6 +183,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
     this.sightings = new Sightings(this.core)
     this.hello = new HeyThereSender(this.core)
+    this.plazaKeepAlive = new PlazaKeepAlive(this.core, this.hello)
     this.papers = new NewspaperService(this.core, {
       hostStats: () => this.hostStats(),
       coordinates: this.coordinates,
@@ -326,7 +330,6 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       drops: this.drops,
       reconnect: this.config.timings.reconnect,
       maxPayloadBytes: this.config.maxPayloadBytes,
-      will: () => this.hello.buildWill(),
       debug: (m) => this.log.debug(m)
     })
     this.transport.on('message', (topic, payload) => this.onPlazaMessage(topic, payload))
@@ -372,7 +375,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       if (this.transport?.connected) await this.transport.publish(TOPIC.chau, encodeEvent(chau))
       if (this.mesh?.farewell) await this.mesh.farewell(chau).catch((e: unknown) => this.log.warn(`mesh farewell: ${String(e)}`))
     }
-    // Clean DISCONNECT: the broker discards our last will, so a normal quit says chau once.
+    // Clean DISCONNECT after the chau (we set no MQTT will: see reference-notes, "No will").
     if (this.transport) {
       await this.transport.stop()
       this.transport.removeAllListeners()
@@ -406,7 +409,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.startPromise = null
   }
 
-  /** Test hook: the process "dies" — the socket drops without DISCONNECT, so the broker sends our will. */
+  /** Test hook: the process "dies" — the socket drops without DISCONNECT and without a chau. */
   crash(): void {
     this.transport?.abort()
     this.transport = null
@@ -431,9 +434,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     const first = !this.announcedThisJoin
     this.announcedThisJoin = true
     this.later(this.random.intn(Math.max(1, this.config.timings.heyThereJitterMs)), () => {
-      // Newspaper first on join, so Go peers index our ID (zines-and-mesh.md §2).
+      // hey_there before the first newspaper, as Go does: a newspaper from a name a Go nara
+      // does not know yet makes it ask "whodis" with a hey_there of its own (and its howdys).
+      this.hello.send()
       if (first) this.papers.publish()
-      this.hello.send(this.hello.takeConnectionHello())
       if (first) this.papers.schedule()
       if (this.state === 'joining') {
         this.setState('online')
@@ -677,6 +681,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       load: this.hostStats().LoadAvg
     })
     this.reconciler.runOnce()
+    if (this.state === 'online') this.plazaKeepAlive.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)
