@@ -80,6 +80,8 @@ export interface MeshAttachment {
 export interface PresenceOptions {
   /** Own signed ping evidence about a mesh peer every this many ms (Go: 30 s); 0 disables. */
   keepAlivePingMs?: number
+  /** Signed plaza evidence for Go projections (presence/plazaKeepAlive.ts); false only to show what Go sees without it. */
+  plazaKeepAlive?: boolean
 }
 
 export const KEEPALIVE_PING_EVERY_MS = 30_000
@@ -120,6 +122,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private readonly lastPeerStatus = new Map<string, PeerStatus>()
   private readonly flags = new Map<string, number>()
   private readonly keepAliveEveryMs: number
+  private readonly plazaKeepAliveOn: boolean
 
   private readonly core: PresenceCore
   private readonly howdy: HowdyCoordinator
@@ -178,6 +181,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.startedAtMs = this.clock.nowMs()
     this.lastBuzzDecayMs = this.startedAtMs
     this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
+    this.plazaKeepAliveOn = opts.presence?.plazaKeepAlive ?? true
 
     this.core = this.buildCore()
     this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
@@ -681,7 +685,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       load: this.hostStats().LoadAvg
     })
     this.reconciler.runOnce()
-    if (this.state === 'online') this.plazaKeepAlive.tick()
+    if (this.state === 'online' && this.plazaKeepAliveOn) this.plazaKeepAlive.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) this.emitPeer(r.name)
