@@ -18,7 +18,7 @@ export interface MeshSelf {
 }
 
 /** The subset of the ledger (E's `Ledger`) the mesh reads and writes. */
-export type MeshLedger = Pick<Ledger, 'add' | 'has' | 'since' | 'all' | 'query' | 'recent' | 'page' | 'hasNewerHeyThere'>
+export type MeshLedger = Pick<Ledger, 'add' | 'has' | 'since' | 'all' | 'query' | 'recent' | 'page' | 'hasNewerHeyThere' | 'mode'>
 
 export interface LearnedPeer {
   name: string

@@ -28,6 +28,9 @@ export async function meshRunHook(ctx: MeshHookContext): Promise<(() => Promise<
   }
   const listen = parseListenAddress(listenText || `${meshIP.includes(':') ? `[${meshIP}]` : meshIP}:${DEFAULT_MESH_PORT}`)
   if (!listen) throw new Error(`--mesh-listen '${listenText}' must look like 100.64.0.7:7433`)
+  if (listen.port !== DEFAULT_MESH_PORT) {
+    ctx.io.err(`! --mesh-listen port ${listen.port}: Go naras always dial port ${DEFAULT_MESH_PORT} at our mesh IP, so they will not reach this mesh`)
+  }
   const cidr = typeof ctx.values['mesh-cidr'] === 'string' ? (ctx.values['mesh-cidr'] as string) : DEFAULT_SCAN_CIDR
   if (!parseCidr(cidr)) throw new Error(`--mesh-cidr '${cidr}' must look like 100.64.0.0/24`)
   const mesh = new NodeMesh({ listen, transport: node.config.transport, scanCidr: cidr })

@@ -14,7 +14,7 @@ import { TOPIC, classifyTopic, ledgerResponseTopic } from '../plaza/topics'
 import type { NewspaperView, Trust } from '../views'
 import type { PresenceCore } from './core'
 import type { HeyThereSender } from './heyThere'
-import { HOWDY_MAX_NEIGHBOURS, selectNeighborsForHowdy, type HowdyCoordinator } from './howdy'
+import { howdyNeighbourLimit, selectNeighborsForHowdy, type HowdyCoordinator } from './howdy'
 import type { NewspaperService } from './newspaperService'
 import type { Sightings } from './sightings'
 import type { StartTimeVotes } from './startTime'
@@ -208,7 +208,7 @@ export class PlazaHandlers {
     const c = this.core
     const plaza = c.plaza()
     if (c.config.readOnly || !plaza?.connected) return
-    const neighbours = selectNeighborsForHowdy(c.neighbourhood.all(), c.identity.name, target, mentioned, HOWDY_MAX_NEIGHBOURS)
+    const neighbours = selectNeighborsForHowdy(c.neighbourhood.all(), c.identity.name, target, mentioned, howdyNeighbourLimit(c.ledger.mode))
     const h = buildHowdy(
       {
         from: c.identity.name,
