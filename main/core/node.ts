@@ -70,6 +70,8 @@ export interface MeshAttachment {
   stop(): Promise<void>
   /** Listen address for SelfView.meshListen. */
   readonly listen?: string | null
+  /** True once the mesh server is bound (our mesh IP is advertised only then); absent = serving. */
+  readonly serving?: boolean
   /** Number of mesh peers for StatsView. */
   peerCount?(): number
   /** GET /ping to a peer's mesh address (presence evidence); null when it did not answer as that peer. */
@@ -234,6 +236,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       isBooting: () => node.booting,
       chattiness: () => node.currentChattiness,
       plaza: () => node.transport,
+      advertisedMeshIP: () => node.advertisedMeshIP,
       meshPing: (): MeshPing | null => {
         const m = node.mesh
         return m?.ping ? (name, timeoutMs) => m.ping!(name, timeoutMs) : null
@@ -275,6 +278,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   /** Current Chattiness 0..100 (drives the mesh gossip interval). */
   get chattiness(): number {
     return this.currentChattiness
+  }
+
+  /**
+   * The mesh IP we put on the wire (hey_there, newspapers, howdys): only while an attached mesh
+   * serves it, since every Go peer that reads it will dial it (pings, gossip, boot recovery).
+   */
+  get advertisedMeshIP(): string {
+    return this.mesh && (this.mesh.serving ?? true) ? this.config.meshIP : ''
   }
 
   /** Own uptime under the booting threshold (presence.md §1). */
@@ -593,7 +604,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       state: this.state,
       transport: this.config.transport,
       broker: this.brokerUrl,
-      meshIP: this.config.meshIP,
+      meshIP: this.advertisedMeshIP,
       meshListen: this.mesh?.listen ?? null,
       startedAtMs: this.startedAtMs,
       neighboursOnline: this.neighbours().filter((n) => n.status === 'ONLINE').length

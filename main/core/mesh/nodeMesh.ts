@@ -44,6 +44,10 @@ export class NodeMesh implements MeshAttachment {
     return `${a.host}:${a.port}`
   }
 
+  get serving(): boolean {
+    return this.mesh !== null && this.bound !== null
+  }
+
   peerCount(): number {
     return this.mesh?.host.directory.onlineMeshPeers().length ?? 0
   }

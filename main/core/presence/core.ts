@@ -50,6 +50,8 @@ export interface PresenceCore {
   readonly startedAtMs: number
   isBooting(): boolean
   chattiness(): number
+  /** Our mesh IP as advertised: '' unless a mesh serves it. */
+  advertisedMeshIP(): string
   /** The plaza transport when one exists (connected or not). */
   plaza(): PlazaPort | null
   /** The mesh's ping, when a mesh that can ping is attached. */

@@ -10,7 +10,7 @@ import type { PresenceCore } from './core'
 
 export function buildHeyThere(core: PresenceCore, ts: bigint): SyncEventOf<'hey-there'> {
   const me = core.identity
-  return signEvent(newHeyThereEvent({ From: me.name, PublicKey: me.publicKeyBase64, MeshIP: core.config.meshIP, ID: me.id }, ts), me.name, core.signer)
+  return signEvent(newHeyThereEvent({ From: me.name, PublicKey: me.publicKeyBase64, MeshIP: core.advertisedMeshIP(), ID: me.id }, ts), me.name, core.signer)
 }
 
 export class HeyThereSender {
