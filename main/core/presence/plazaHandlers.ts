@@ -9,10 +9,11 @@ import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/h
 import { decodeProposal, decodeVote, verifyAttestation, type Attestation } from '../protocol/checkpoint'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
 import { parsePublicKey } from '../protocol/crypto'
-import type { SyncEvent, SyncEventOf } from '../protocol/types'
+import type { NaraObservation, SyncEvent, SyncEventOf } from '../protocol/types'
 import { TOPIC, classifyTopic, ledgerResponseTopic } from '../plaza/topics'
 import type { NewspaperView, Trust } from '../views'
 import type { PresenceCore } from './core'
+import type { NeighbourRecord } from './neighbourhood'
 import type { HeyThereSender } from './heyThere'
 import { howdyNeighbourLimit, selectNeighborsForHowdy, type HowdyCoordinator } from './howdy'
 import type { NewspaperService } from './newspaperService'
@@ -192,6 +193,9 @@ export class PlazaHandlers {
       c.lifecycle('howdy', `howdy from ${h.From}`)
       c.plazaSignal({ kind: 'howdy', from: h.From })
       this.deps.startTimeVotes.add(h.You?.start_time, h.Me.HostStats?.Uptime ?? 0)
+      // Counted, never acted on: a Go peer that saw us go quiet says so until it hears us again.
+      if (!h.You?.start_time) c.flag('howdy_you_without_start_time')
+      if (h.You?.online && h.You.online !== 'ONLINE') c.flag(`howdy_says_we_are_${h.You.online.toLowerCase()}`)
       for (const n of h.Neighbors ?? []) {
         if (!n.Name || n.Name === c.identity.name) continue
         const existing = c.neighbourhood.get(n.Name)
@@ -214,7 +218,7 @@ export class PlazaHandlers {
         from: c.identity.name,
         to: target,
         seq,
-        you: { ...(c.neighbourhood.get(target)?.observation ?? {}) },
+        you: howdyYou(c.neighbourhood.get(target)),
         neighbors: neighbours.length ? neighbours : null,
         me: this.deps.newspaper.ownStatus(true)
       },
@@ -265,6 +269,7 @@ export class PlazaHandlers {
     const e = this.decodeSyncEvent(payload, 'social', 'social')
     if (!e) return
     if (e.social.actor === c.identity.name) return
+    if (e.social.target === c.identity.name && e.social.type === 'observation' && e.social.reason === 'offline') c.flag('peer_saw_us_offline')
     let trust: Trust = 'unsigned'
     if (isSigned(e)) {
       const key = c.neighbourhood.keyOf(e.emitter ?? '')
@@ -328,4 +333,18 @@ export class PlazaHandlers {
     if (!v.valid) return c.drops.count('checkpoint_final_unverified', `${e.checkpoint.subject}: ${v.validCount} of ${v.total} verify`)
     c.addEvent(e, 'verified')
   }
+}
+
+/**
+ * The `You` of a howdy we send: our observation of the newcomer, with a start time whenever we
+ * have one — its first-seen time, else when we saw its current run begin (Go sends 0 when it was
+ * booting at first sight, and 0 is no vote at all).
+ */
+export function howdyYou(r: NeighbourRecord | undefined): NaraObservation {
+  const you: NaraObservation = { ...(r?.observation ?? {}) }
+  if (!you.start_time && r) {
+    const seen = r.runSinceSec || r.firstSightingSec
+    if (seen > 0) you.start_time = seen
+  }
+  return you
 }
