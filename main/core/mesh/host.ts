@@ -6,7 +6,7 @@
 import type { Clock, Random } from '../clock'
 import type { Signer } from '../protocol/crypto'
 import type { SyncEvent } from '../protocol/types'
-import type { Trust, ZineExchangeView } from '../views'
+import type { MeshFoundVia, Trust, ZineExchangeView } from '../views'
 import type { Ledger } from '../ledger/ledger'
 
 export type TransportMode = 'mqtt' | 'gossip' | 'hybrid'
@@ -25,6 +25,8 @@ export interface LearnedPeer {
   /** Base64 public key, '' when unknown. */
   publicKey: string
   meshIP: string
+  /** Where this address came from (default: a zine). */
+  via?: MeshFoundVia
 }
 
 /** The node's view of other naras, as far as the mesh is concerned. */

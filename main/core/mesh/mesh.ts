@@ -130,7 +130,7 @@ export class Mesh {
       this.stats.count('auth.discovery_failed')
       return null
     }
-    this.host.directory.learn({ name, publicKey: r.value.public_key, meshIP: r.value.mesh_ip || addr })
+    this.host.directory.learn({ name, publicKey: r.value.public_key, meshIP: r.value.mesh_ip || addr, via: 'ping' })
     this.stats.count('auth.discovered')
     return this.host.directory.publicKeyOf(name)
   }

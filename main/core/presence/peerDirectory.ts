@@ -42,7 +42,7 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
   learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void {
     const c = this.core
     if (peer.name === c.identity.name || peer.name === '') return
-    const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
+    const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP, via: peer.via ?? 'zine' }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
     r.viaMesh = true
     c.emitPeer(peer.name)
   }

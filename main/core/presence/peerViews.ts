@@ -65,6 +65,7 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     buzz: s?.Buzz ?? 0,
     meshIP: r.meshIP,
     transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaMesh ? 'mesh' : 'plaza',
+    foundVia: r.meshIP && r.meshFoundVia ? r.meshFoundVia : null,
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
     coordinates: s?.coordinates ? { ...s.coordinates } : null

@@ -122,7 +122,7 @@ export class PlazaHandlers {
     if (r) {
       // Go overwrites the key (a change is only logged); we only take an unauthenticated key when we have none.
       if (trust === 'verified' || !r.publicKey) {
-        c.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, meshIP: p.MeshIP, id: p.ID }, now, 'overwrite')
+        c.neighbourhood.importIdentity(p.From, { publicKey: p.PublicKey, meshIP: p.MeshIP, id: p.ID, via: 'hey_there' }, now, 'overwrite')
       }
       r.viaPlaza = true
       if (!r.trustFromNewspaper) r.trust = trust
@@ -184,7 +184,7 @@ export class PlazaHandlers {
     const v = verifyHowdy(h)
     if (!v.valid) return c.drops.count('howdy_bad_signature', `${h.From}: ${v.reason}`)
     const now = c.clock.nowMs()
-    const r = c.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now)
+    const r = c.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now, 'howdy')
     this.deps.sightings.seen(h.From, 0)
     r.viaPlaza = true
     if (!r.trustFromNewspaper) r.trust = 'verified'
@@ -199,7 +199,7 @@ export class PlazaHandlers {
       for (const n of h.Neighbors ?? []) {
         if (!n.Name || n.Name === c.identity.name) continue
         const existing = c.neighbourhood.get(n.Name)
-        c.neighbourhood.importIdentity(n.Name, { publicKey: n.PublicKey, meshIP: n.MeshIP, id: n.ID }, now, existing?.publicKey ? 'fill' : 'overwrite')
+        c.neighbourhood.importIdentity(n.Name, { publicKey: n.PublicKey, meshIP: n.MeshIP, id: n.ID, via: 'howdy-neighbour' }, now, existing?.publicKey ? 'fill' : 'overwrite')
         c.neighbourhood.mergeObservation(n.Name, n.Observation, now)
         c.emitPeer(n.Name)
       }
