@@ -5,7 +5,7 @@
  */
 import type { SyncEvent } from '../protocol/types'
 import { MeshClient, type ClientResult } from './client'
-import { DiscoveryService, type DiscoveredPeer } from './discovery'
+import { DiscoveryService, type DiscoveredPeer, type DiscoveryOptions } from './discovery'
 import { GossipService, type GossipOptions } from './gossip'
 import type { MeshHost, TransportMode } from './host'
 import { MeshServer } from './server'
@@ -30,7 +30,7 @@ export interface MeshConfig {
   /** Port peers listen on when their MeshIP has none (default 7433). */
   peerPort?: number
   gossip?: GossipOptions
-  discovery?: { firstDelayMs?: number; everyMs?: number; timeoutMs?: number; concurrency?: number }
+  discovery?: Pick<DiscoveryOptions, 'firstDelayMs' | 'everyMs' | 'timeoutMs' | 'concurrency' | 'tailnet'>
   /** Source address for outgoing requests; default: the listen host when it is a specific address. */
   localAddress?: string
   maxZineBody?: number
