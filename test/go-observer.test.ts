@@ -13,7 +13,7 @@ import type { NaraNode } from '../main/core/node'
 import { encodeEvent, newHeyThereEvent, signEvent } from '../main/core/protocol/events'
 import { buildNewspaper } from '../main/core/protocol/newspaper'
 import type { HostStats, NaraStatus } from '../main/core/protocol/types'
-import { KEEPALIVE_EVERY_MS } from '../main/core/presence/plazaKeepAlive'
+import { decideKeepAlive, KEEPALIVE_EVERY_MS } from '../main/core/presence/plazaKeepAlive'
 import { connectClient, recordingBroker, type RecordingBroker } from './interop-harness'
 import { eventually, makeNode, testIdentity } from './support/nodes'
 import { GoObserverModel, type GoPersonality } from './support/goObserverModel'
@@ -57,7 +57,7 @@ async function goObserver(broker: RecordingBroker, name: string, personality: Go
   }
 }
 
-async function hour(opts: { transport: 'mqtt' | 'hybrid'; personality: GoPersonality; keepAlive?: boolean; minutes?: number }) {
+async function hour(opts: { transport: 'mqtt' | 'hybrid'; personality: GoPersonality; keepAlive?: boolean; minutes?: number; paperEveryMs?: number }) {
   const broker = await recordingBroker()
   cleanups.push(() => broker.stop())
   const clock = new ManualClock()
@@ -83,7 +83,7 @@ async function hour(opts: { transport: 'mqtt' | 'hybrid'; personality: GoPersona
   for (let t = 0; t < totalMs; t += STEP_MS) {
     clock.advance(STEP_MS)
     sinceNewspaper += STEP_MS
-    if (sinceNewspaper >= GO_NEWSPAPER_EVERY_MS) {
+    if (sinceNewspaper >= (opts.paperEveryMs ?? GO_NEWSPAPER_EVERY_MS)) {
       sinceNewspaper = 0
       go.newspaper()
     }
@@ -132,6 +132,14 @@ describe('a Go observer keeps us ONLINE for an hour, plaza only', () => {
     }, 90_000)
   }
 
+  it('a quiet Go observer (a newspaper every 320 s, so it often looks MISSING to us) still gets our keep-alive', async () => {
+    const r = await hour({ transport: 'mqtt', personality: EVERYDAY, paperEveryMs: 320_000 })
+    expect(r.worst).toBe('ONLINE')
+    expect(r.model.observationOf('desk')!.restarts).toBe(0)
+    expect(r.model.counts.missingReports).toBe(0)
+    expect(r.sent.social).toBeGreaterThanOrEqual(13)
+  }, 90_000)
+
   it('a very chill Go observer (Chill > 85) drops online observations: we say hey_there instead and stay ONLINE', async () => {
     const r = await hour({ transport: 'mqtt', personality: VERY_CHILL })
     expect(r.worst).toBe('ONLINE')
@@ -141,4 +149,18 @@ describe('a Go observer keeps us ONLINE for an hour, plaza only', () => {
     expect(r.sent.heyThere).toBeGreaterThanOrEqual(14)
     expect(r.sent.heyThere).toBeLessThanOrEqual(16)
   }, 90_000)
+})
+
+describe('decideKeepAlive (pure)', () => {
+  const everyday = { Agreeableness: 50, Sociability: 50, Chill: 10 }
+  it('waits while our last stored event is recent; with nobody known it still speaks (about itself)', () => {
+    expect(decideKeepAlive({ me: 'me', nowMs: KEEPALIVE_EVERY_MS - 1, lastLandedMs: 0, listeners: [{ name: 'a', online: true, personality: everyday }] })).toEqual({ send: false, why: 'recent' })
+    expect(decideKeepAlive({ me: 'me', nowMs: KEEPALIVE_EVERY_MS, lastLandedMs: 0, listeners: [] })).toEqual({ send: true, kind: 'social', target: 'me' })
+  })
+  it('names the most recent ONLINE listener, else ourselves; a very chill listener turns it into a hey_there', () => {
+    const at = { me: 'me', nowMs: KEEPALIVE_EVERY_MS, lastLandedMs: 0 }
+    expect(decideKeepAlive({ ...at, listeners: [{ name: 'quiet', online: false, personality: null }, { name: 'b', online: true, personality: everyday }] })).toEqual({ send: true, kind: 'social', target: 'b' })
+    expect(decideKeepAlive({ ...at, listeners: [{ name: 'quiet', online: false, personality: everyday }] })).toEqual({ send: true, kind: 'social', target: 'me' })
+    expect(decideKeepAlive({ ...at, listeners: [{ name: 'b', online: true, personality: everyday }, { name: 'zen', online: false, personality: { ...everyday, Chill: 86 } }] })).toEqual({ send: true, kind: 'hey-there' })
+  })
 })

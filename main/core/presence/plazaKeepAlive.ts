@@ -23,16 +23,25 @@ export const GO_MISSING_THRESHOLD_MS = 300_000
 /** A minute of margin under the threshold for broker latency and Go's 1 s maintenance tick. */
 export const KEEPALIVE_EVERY_MS = 240_000
 
+/**
+ * Who may still be judging us: anyone heard on the plaza within Go's longest MISSING threshold
+ * (`DefaultMissingThresholdGossipNano`, 1 h) who has not said chau. A quiet Go nara (Chattiness
+ * near 0 posts a newspaper every 300 s) often looks MISSING to us while it still listens.
+ */
+export const LISTENER_WINDOW_MS = 3_600_000
+
 export type KeepAliveKind = 'social' | 'hey-there'
 
 /** What to send now, or why nothing is needed. */
 export type KeepAliveDecision =
-  | { send: false; why: 'recent' | 'no-listener' }
+  | { send: false; why: 'recent' | 'off-plaza' }
   | { send: true; kind: 'social'; target: string }
   | { send: true; kind: 'hey-there' }
 
 export interface KeepAlivePeer {
   name: string
+  /** ONLINE in our view: only such a peer is named as the target of our observation. */
+  online: boolean
   /** From its newspapers; unknown until one arrived. */
   personality: Personality | null
 }
@@ -42,17 +51,19 @@ export function onlineObservationPayload(me: string, target: string): SocialPayl
 }
 
 /**
- * Pure rule: `listeners` are the peers we see ONLINE on the plaza, most recently heard first.
- * Nothing is sent while our last ledger-landing event is younger than the interval, nor when
- * nobody is there to keep us ONLINE.
+ * Pure rule: `listeners` are the peers we know may be judging us, most recently heard first.
+ * Nothing is sent while our last ledger-landing event is younger than the interval. We send even
+ * when we know of no listener: a Go nara that heard our hey_there may never have spoken since
+ * (a quiet one posts every 300 s, and howdy coordination may leave it silent). The observation
+ * names the most recent peer we see ONLINE, else ourselves (we are online too — either way the
+ * event makes its actor, us, ONLINE in Go's projection).
  */
 export function decideKeepAlive(opts: { me: string; nowMs: number; lastLandedMs: number; listeners: readonly KeepAlivePeer[] }): KeepAliveDecision {
   if (opts.nowMs - opts.lastLandedMs < KEEPALIVE_EVERY_MS) return { send: false, why: 'recent' }
-  const first = opts.listeners[0]
-  if (!first) return { send: false, why: 'no-listener' }
-  const payload = onlineObservationPayload(opts.me, first.name)
+  const target = opts.listeners.find((p) => p.online)?.name ?? opts.me
+  const payload = onlineObservationPayload(opts.me, target)
   const ignored = opts.listeners.some((p) => p.personality !== null && !socialEventIsMeaningful(payload, p.personality))
-  return ignored ? { send: true, kind: 'hey-there' } : { send: true, kind: 'social', target: first.name }
+  return ignored ? { send: true, kind: 'hey-there' } : { send: true, kind: 'social', target }
 }
 
 export function buildOnlineObservation(core: Pick<PresenceCore, 'identity' | 'signer'>, target: string, ts: bigint): SyncEventOf<'social'> {
@@ -60,15 +71,17 @@ export function buildOnlineObservation(core: Pick<PresenceCore, 'identity' | 'si
   return signEvent(newSocialEvent(onlineObservationPayload(me, target), ts), me, core.signer)
 }
 
-/** Peers a Go projection of ours matters to: seen on the plaza and ONLINE, newest first. */
-export function plazaListeners(core: Pick<PresenceCore, 'identity' | 'neighbourhood' | 'peerStatus'>): KeepAlivePeer[] {
-  const out: NeighbourRecord[] = []
+/** Peers whose Go projection of us matters (see LISTENER_WINDOW_MS), newest first. */
+export function plazaListeners(core: Pick<PresenceCore, 'identity' | 'neighbourhood' | 'peerStatus' | 'clock'>): KeepAlivePeer[] {
+  const now = core.clock.nowMs()
+  const out: { r: NeighbourRecord; online: boolean }[] = []
   for (const r of core.neighbourhood.all()) {
-    if (r.name === core.identity.name || !r.viaPlaza) continue
-    if (core.peerStatus(r) === 'ONLINE') out.push(r)
+    if (r.name === core.identity.name || !r.viaPlaza || now - r.lastSeenMs > LISTENER_WINDOW_MS) continue
+    const status = core.peerStatus(r)
+    if (status !== 'OFFLINE') out.push({ r, online: status === 'ONLINE' })
   }
-  out.sort((a, b) => b.lastSeenMs - a.lastSeenMs)
-  return out.map((r) => ({ name: r.name, personality: r.status?.Personality ?? null }))
+  out.sort((a, b) => b.r.lastSeenMs - a.r.lastSeenMs)
+  return out.map(({ r, online }) => ({ name: r.name, online, personality: r.status?.Personality ?? null }))
 }
 
 /** The node's side: remembers when our last ledger-landing event went out and sends the next. */
@@ -93,7 +106,7 @@ export class PlazaKeepAlive {
   tick(): KeepAliveDecision {
     const c = this.core
     const plaza = c.plaza()
-    if (c.config.readOnly || !plaza?.connected) return { send: false, why: 'no-listener' }
+    if (c.config.readOnly || !plaza?.connected) return { send: false, why: 'off-plaza' }
     const now = c.clock.nowMs()
     const d = decideKeepAlive({ me: c.identity.name, nowMs: now, lastLandedMs: Math.max(this.lastLandedMs, this.hello.lastSentAtMs), listeners: plazaListeners(c) })
     if (!d.send) return d
