@@ -233,6 +233,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       drops: this.drops,
       buzz: this.buzz,
       startedAtMs: this.startedAtMs,
+      coordinates: this.coordinates,
       isBooting: () => node.booting,
       chattiness: () => node.currentChattiness,
       plaza: () => node.transport,
@@ -286,6 +287,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
    */
   get advertisedMeshIP(): string {
     return this.mesh && (this.mesh.serving ?? true) ? this.config.meshIP : ''
+  }
+
+  /** Our current Vivaldi coordinates (a copy; GET /coordinates answers them). */
+  get vivaldiCoordinates(): Coordinates {
+    return { ...this.coordinates }
   }
 
   /** Own uptime under the booting threshold (presence.md §1). */

@@ -29,7 +29,8 @@ export function meshHostFor(node: NaraNode): MeshHost {
     chattiness: () => node.chattiness,
     isBooting: () => node.booting,
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
-    onExchange: (view) => node.emitZine(view)
+    onExchange: (view) => node.emitZine(view),
+    coordinates: () => node.vivaldiCoordinates
   }
 }
 

@@ -9,7 +9,7 @@ import type { Ledger } from '../ledger/ledger'
 import type { DropCounter } from '../plaza/drops'
 import type { Identity } from '../protocol/identity'
 import type { Signer } from '../protocol/crypto'
-import type { SyncEvent } from '../protocol/types'
+import type { Coordinates, SyncEvent } from '../protocol/types'
 import type { LifecycleView, PeerStatus, Trust } from '../views'
 import type { Buzz } from './cadence'
 import type { Neighbourhood, NeighbourRecord } from './neighbourhood'
@@ -48,6 +48,8 @@ export interface PresenceCore {
   readonly drops: DropCounter
   readonly buzz: Buzz
   readonly startedAtMs: number
+  /** Our Vivaldi coordinates (moved in place by maintenance pings; newspapers carry them). */
+  readonly coordinates: Coordinates
   isBooting(): boolean
   chattiness(): number
   /** Our mesh IP as advertised: '' unless a mesh serves it. */
