@@ -41,6 +41,8 @@ export interface MeshDirectory {
    * (presence.md §2.3); `overwrite` lets a fresh /ping answer replace a stale mesh IP.
    */
   learn(peer: LearnedPeer, opts?: { overwrite?: boolean }): void
+  /** The peer's memory mode from its newspapers, when known. */
+  memoryModeOf?(name: string): string | undefined
   /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
   recordOnline(name: string, tSeconds: number): void
   /** A chau merged from a zine (presence.md §4.3). */

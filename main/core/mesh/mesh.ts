@@ -7,6 +7,7 @@ import type { SyncEvent } from '../protocol/types'
 import { MeshClient, type ClientResult } from './client'
 import { DiscoveryService, type DiscoveredPeer, type DiscoveryOptions } from './discovery'
 import { GossipService, type GossipOptions } from './gossip'
+import { MeshSyncService } from './meshSync'
 import type { MeshHost, TransportMode } from './host'
 import { MeshServer } from './server'
 import { MeshStats } from './stats'
@@ -34,6 +35,8 @@ export interface MeshConfig {
   /** Source address for outgoing requests; default: the listen host when it is a specific address. */
   localAddress?: string
   maxZineBody?: number
+  /** Boot recovery and background sync over /events/sync (hybrid and gossip); default on. */
+  pull?: { enabled?: boolean; bootDelayMs?: number }
 }
 
 export const FINAL_ROUND_TIMEOUT_MS = 3_000
@@ -44,6 +47,7 @@ export class Mesh {
   readonly server: MeshServer
   readonly gossip: GossipService
   readonly discovery: DiscoveryService
+  readonly pull: MeshSyncService
   private started = false
 
   constructor(
@@ -76,6 +80,16 @@ export class Mesh {
       port: config.peerPort ?? DEFAULT_MESH_PORT,
       ...config.discovery
     })
+    this.pull = new MeshSyncService(host, this.client, this.stats, {
+      gossipMode: config.transport === 'gossip',
+      bootDelayMs: config.pull?.bootDelayMs,
+      memoryModeOf: (n) => host.directory.memoryModeOf?.(n),
+      baseUrlOf: (n) => this.baseUrlOf(n)
+    })
+  }
+
+  private pullOn(): boolean {
+    return this.config.transport !== 'mqtt' && this.config.pull?.enabled !== false
   }
 
   get transport(): TransportMode {
@@ -88,6 +102,7 @@ export class Mesh {
     this.started = true
     if (this.config.transport !== 'mqtt') this.gossip.start()
     if (this.config.transport === 'gossip') this.discovery.start()
+    if (this.pullOn()) this.pull.start()
     return bound
   }
 
@@ -98,6 +113,7 @@ export class Mesh {
   async stop(opts: { finalRound?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.gossip.stop()
     this.discovery.stop()
+    this.pull.stop()
     if (opts.finalRound && this.started && this.config.transport !== 'mqtt') {
       await this.gossip.runRound({ force: true, timeoutMs: opts.timeoutMs ?? FINAL_ROUND_TIMEOUT_MS })
     }

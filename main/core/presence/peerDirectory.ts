@@ -29,6 +29,10 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
       .map((r) => r.name)
   }
 
+  memoryModeOf(name: string): string | undefined {
+    return this.core.neighbourhood.get(name)?.status?.memory_mode
+  }
+
   isKnown(name: string): boolean {
     return !!this.core.neighbourhood.get(name)
   }
