@@ -11,8 +11,12 @@
  * - Projection: most recent event wins per subject (hey_there/social actor/first-seen/restart →
  *   ONLINE, chau → OFFLINE, status-change → its state); ONLINE older than 300 s reads MISSING.
  * - Observation (`recordObservationOnlineNara`), on a hey_there, newspaper or howdy: first
- *   sighting → first-seen event; a sighting while our observation is not ONLINE (and not
- *   unknown) → restarts+1 and a restart event; otherwise ONLINE.
+ *   sighting → first-seen event (which gives the subject a start time); a sighting while our
+ *   observation is not ONLINE (and not unknown) → restarts+1 and a restart event, which its
+ *   ledger only takes when the start time is known; otherwise ONLINE.
+ * - Booting (the observer's first 120 s): no first-seen, restart or MISSING events, and no
+ *   maintenance — so a peer first heard while booting has no start time, and its restarts never
+ *   bring it back in the projection (what the live reference showed for a Go peer).
  * - Maintenance (every second): the observation follows the projection; ONLINE → MISSING emits a
  *   MISSING status-change (the verification ping fails without a mesh).
  * - "whodis": a newspaper from a name it does not know makes it say hey_there (rate-limited 5 s).
@@ -42,6 +46,7 @@ export interface GoObservation {
   online: '' | 'ONLINE' | 'OFFLINE' | 'MISSING'
   restarts: number
   lastSeenS: number
+  startTimeS: number
 }
 
 export class GoObserverModel {
@@ -59,8 +64,14 @@ export class GoObserverModel {
     readonly personality: GoPersonality,
     private readonly nowMs: () => number,
     /** Called when the model would publish its own hey_there. */
-    private readonly sayHeyThere: () => void = () => {}
+    private readonly sayHeyThere: () => void = () => {},
+    /** The observer's own boot ends here (its start + 120 s); 0 = long running. */
+    private readonly bootingUntilMs = 0
   ) {}
+
+  private booting(): boolean {
+    return this.nowMs() < this.bootingUntilMs
+  }
 
   statusOf(subject: string): string {
     const s = this.projection.get(subject)
@@ -113,6 +124,7 @@ export class GoObserverModel {
 
   /** Go's observationMaintenanceOnce for every subject. */
   maintain(): void {
+    if (this.booting()) return
     for (const [name, o] of this.observations) {
       const derived = this.statusOf(name)
       if (derived === '' || derived === o.online) continue
@@ -144,17 +156,21 @@ export class GoObserverModel {
     const o = this.obs(name)
     const previous = o.online
     const recent = this.nowS() - tsS < GO_MISSING_THRESHOLD_S
-    if (previous === '') this.project(name, 'ONLINE', BigInt(tsS) * 1_000_000_000n, 'observation')
+    const booting = this.booting()
+    if (previous === '' && !booting) {
+      o.startTimeS = tsS
+      this.project(name, 'ONLINE', BigInt(tsS) * 1_000_000_000n, 'observation')
+    }
     let restart = false
     if (previous !== '' && previous !== 'ONLINE') {
       o.restarts++
       restart = true
       this.counts.restartReports++
-      this.project(name, 'ONLINE', BigInt(this.nowMs()) * 1_000_000n, 'observation')
+      if (!booting && o.startTimeS > 0) this.project(name, 'ONLINE', BigInt(this.nowMs()) * 1_000_000n, 'observation')
     }
     if (recent) o.online = 'ONLINE'
     o.lastSeenS = tsS
-    if (recent && previous !== '' && previous !== 'ONLINE' && !restart) this.project(name, 'ONLINE', BigInt(this.nowMs()) * 1_000_000n, 'observation')
+    if (!booting && recent && previous !== '' && previous !== 'ONLINE' && !restart) this.project(name, 'ONLINE', BigInt(this.nowMs()) * 1_000_000n, 'observation')
     this.note(name)
   }
 
@@ -179,7 +195,7 @@ export class GoObserverModel {
   private obs(name: string): GoObservation {
     let o = this.observations.get(name)
     if (!o) {
-      o = { online: '', restarts: 0, lastSeenS: 0 }
+      o = { online: '', restarts: 0, lastSeenS: 0, startTimeS: 0 }
       this.observations.set(name, o)
     }
     return o
