@@ -84,8 +84,11 @@ describe('mesh peers from the plaza', () => {
       Chattiness: 50, Buzz: 0, Observations: null, Trend: '', TrendEmoji: '', Personality: { Agreeableness: 1, Sociability: 1, Chill: 1 },
       Aura: { primary: '', secondary: '' }, Version: '', PublicUrl: '', PublicKey: id.publicKeyBase64, ID: id.id, MeshEnabled: true, MeshIP: '100.90.1.2', transport_mode: 'hybrid'
     }
+    const published: { name: string; foundVia: string | null }[] = []
+    node.on('peer', (v) => published.push({ name: v.name, foundVia: v.foundVia })) // what the data plane publishes
     node.receive('nara/newspaper/meshcarol', Buffer.from(buildNewspaper('meshcarol', status, id.signer!).payload))
     expect(node.directory.onlineMeshPeers()).toEqual(['meshcarol'])
     expect(node.peers().find((p) => p.name === 'meshcarol')).toMatchObject({ meshIP: '100.90.1.2', foundVia: 'newspaper' })
+    expect(published).toContainEqual({ name: 'meshcarol', foundVia: 'newspaper' })
   })
 })
