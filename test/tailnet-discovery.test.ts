@@ -92,3 +92,21 @@ describe('mesh peers from the plaza', () => {
     expect(published).toContainEqual({ name: 'meshcarol', foundVia: 'newspaper' })
   })
 })
+
+describe('foundVia bookkeeping', () => {
+  it('follows the source that set the current mesh IP, and clears with it', async () => {
+    const { Neighbourhood } = await import('../main/core/presence/neighbourhood')
+    const hood = new Neighbourhood('me')
+    hood.importIdentity('p', { meshIP: '100.64.1.1', via: 'howdy-neighbour' }, 1, 'overwrite')
+    expect(hood.get('p')!.meshFoundVia).toBe('howdy-neighbour')
+    hood.importIdentity('p', { meshIP: '100.64.1.1', via: 'hey_there' }, 2, 'overwrite') // same address: first source kept
+    expect(hood.get('p')!.meshFoundVia).toBe('howdy-neighbour')
+    hood.importIdentity('p', { meshIP: '100.64.1.2', via: 'hey_there' }, 3, 'overwrite')
+    expect(hood.get('p')!.meshFoundVia).toBe('hey_there')
+    const base = { LicensePlate: '', Flair: '', HostStats: { Uptime: 0, LoadAvg: 0, MemAllocMB: 0, MemSysMB: 0, MemHeapMB: 0, MemStackMB: 0, NumGoroutines: 0, NumGC: 0, ProcCPUPercent: 0 }, Chattiness: 0, Buzz: 0, Observations: null, Trend: '', TrendEmoji: '', Personality: { Agreeableness: 0, Sociability: 0, Chill: 0 }, Aura: { primary: '', secondary: '' }, Version: '', PublicUrl: '', PublicKey: '', ID: '', MeshEnabled: true, transport_mode: 'hybrid' }
+    hood.mergeStatus('p', { ...base, MeshIP: '100.64.1.3' }, 4, 'howdy')
+    expect(hood.get('p')!.meshFoundVia).toBe('howdy')
+    hood.mergeStatus('p', { ...base, MeshIP: '', MeshEnabled: false }, 5)
+    expect(hood.get('p')!.meshFoundVia).toBe('')
+  })
+})
