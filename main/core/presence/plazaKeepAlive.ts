@@ -1,10 +1,10 @@
 /**
  * Staying ONLINE in a Go peer's eyes with the plaza alone (docs/reference-notes.md, "Plaza
- * liveness"). A Go nara derives a peer's status only from events in its ledger and calls the
+ * keep-alive"). A Go nara derives a peer's status only from events in its ledger and calls the
  * peer MISSING once the newest one is 300 s old; newspapers and howdys refresh nothing there.
  * Over MQTT only hey_there, chau and social events reach a Go ledger, so when none of ours has
  * gone out for `KEEPALIVE_EVERY_MS` we publish one signed social event: an `observation` /
- * `online` about a peer we currently see ONLINE. It is true, it is the kind of event Go itself
+ * `online` about a peer we currently see ONLINE (else about ourselves). It is true, it is the kind of event Go itself
  * emits (with `offline`) when it hears a chau, and it makes its actor — us — ONLINE in every Go
  * projection. A very chill Go nara (Chill > 85) drops routine online/offline observations; when
  * such a peer is listening, a hey_there (stored unfiltered, at the price of its howdy answers)
@@ -18,9 +18,10 @@ import type { NeighbourRecord } from './neighbourhood'
 import { socialEventIsMeaningful } from './socialFilter'
 import type { HeyThereSender } from './heyThere'
 
-/** Go's `DefaultMissingThresholdNano` (presence_projection.go): 300 s. */
-export const GO_MISSING_THRESHOLD_MS = 300_000
-/** A minute of margin under the threshold for broker latency and Go's 1 s maintenance tick. */
+/**
+ * Go's MISSING threshold is 300 s (`DefaultMissingThresholdNano`, presence_projection.go); a
+ * minute of margin covers broker latency and Go's 1 s maintenance tick.
+ */
 export const KEEPALIVE_EVERY_MS = 240_000
 
 /**
