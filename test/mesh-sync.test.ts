@@ -68,6 +68,16 @@ describe('pulling from a mesh peer', () => {
     expect(await alice.mesh.pull.backgroundSync()).toBeGreaterThanOrEqual(1)
     expect(alice.ledger.has(ping.id)).toBe(true)
     expect(alice.ledger.has(stale.id)).toBe(false)
+
+    // Our personality filter applies to what the background pulls (Go's AddEventFiltered).
+    Object.assign(alice.mesh.host, { keepsInMemory: (e: { svc: string; social?: { reason?: string } }) => !(e.svc === 'social' && e.social?.reason === 'random') })
+    const random = signEvent(newSocialEvent({ type: 'tease', actor: 'bob', target: 'zed', reason: 'random' }, systemClock.nowNs()), 'bob', bob.signer)
+    const kept = signEvent(newSocialEvent({ type: 'tease', actor: 'bob', target: 'zed', reason: 'comeback' }, systemClock.nowNs()), 'bob', bob.signer)
+    bob.ledger.add(random)
+    bob.ledger.add(kept)
+    await alice.mesh.pull.backgroundSync()
+    expect(alice.ledger.has(kept.id)).toBe(true)
+    expect(alice.ledger.has(random.id)).toBe(false)
   })
 
   it('an unreachable peer counts as a failed call, nothing crashes', async () => {

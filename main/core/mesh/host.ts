@@ -83,6 +83,8 @@ export interface MeshHost {
   onMerged?(events: readonly MergedEvent[], source: MergeSource, peer: string): void
   /** Called for every zine exchange, both directions. */
   onExchange?(view: ZineExchangeView): void
+  /** Go's personality filter (`AddEventFiltered`) for events we pull in the background; default: keep all. */
+  keepsInMemory?(event: SyncEvent): boolean
   /** Optional Vivaldi coordinates for GET /coordinates. */
   coordinates?(): { x: number; y: number; height: number; error: number } | null
 }

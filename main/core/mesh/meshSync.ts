@@ -7,7 +7,7 @@
  *   10 in flight (3 in short memory). Without mesh peers the plaza's ledger requests remain.
  * - Background sync: first after 0–4 min, then every 30 ± 5 min, a `recent` call (limit 100) to
  *   one or two random ONLINE mesh peers not in short-memory mode; pings are kept, observations
- *   and social events only from the last 24 h.
+ *   and social events only from the last 24 h and when our personality keeps them.
  */
 import type { TimerHandle } from '../clock'
 import type { SyncEvent } from '../protocol/types'
@@ -140,7 +140,8 @@ export class MeshSyncService {
       const events = await this.fetch(peer, { mode: 'recent', limit: 100 })
       if (!events) continue
       const nowNs = this.host.clock.nowNs()
-      added += (await mergeEvents(this.host, events.filter((e) => keepFromBackgroundSync(e, nowNs)), 'sync', peer, this.stats)).added
+      const kept = events.filter((e) => keepFromBackgroundSync(e, nowNs) && (this.host.keepsInMemory?.(e) ?? true))
+      added += (await mergeEvents(this.host, kept, 'sync', peer, this.stats)).added
     }
     this.stats.count('sync.background_added', added)
     return added

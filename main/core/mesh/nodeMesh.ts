@@ -8,6 +8,7 @@ import type { SyncEventOf } from '../protocol/types'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
+import { keepInMemory } from '../presence/personalityFilter'
 
 export interface NodeMeshOptions {
   listen: HostPort
@@ -30,7 +31,8 @@ export function meshHostFor(node: NaraNode): MeshHost {
     isBooting: () => node.booting,
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
     onExchange: (view) => node.emitZine(view),
-    coordinates: () => node.vivaldiCoordinates
+    coordinates: () => node.vivaldiCoordinates,
+    keepsInMemory: (e) => keepInMemory(e, node.identity.personality)
   }
 }
 
