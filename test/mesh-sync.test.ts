@@ -58,7 +58,7 @@ describe('pulling from a mesh peer', () => {
     expect(alice.peers.onlineMeshPeers()).toEqual(['bob'])
 
     const report = await alice.mesh.pull.bootRecovery()
-    expect(report).toMatchObject({ peers: 1, calls: 10, failed: 0 })
+    expect(report).toMatchObject({ peers: 1, calls: 10, failed: 0, legacy: false })
     for (const e of teases) expect(alice.ledger.has(e.id)).toBe(true)
 
     const ping = signEvent(newPingEvent({ observer: 'bob', target: 'carol', rtt: 12 }, systemClock.nowNs()), 'bob', bob.signer)
@@ -80,7 +80,7 @@ describe('pulling from a mesh peer', () => {
     expect(alice.ledger.has(random.id)).toBe(false)
   })
 
-  it('an unreachable peer counts as a failed call, nothing crashes', async () => {
+  it('an unreachable peer: every sample call fails, the legacy sliced request is tried too, nothing crashes', async () => {
     const alice = node('alice2', '127.0.64.4', '127.0.64.5/32')
     await alice.start()
     const bob = node('bob2', '127.0.64.5', '127.0.64.4/32')
@@ -89,6 +89,7 @@ describe('pulling from a mesh peer', () => {
     await bob.stop()
     nodes.splice(nodes.indexOf(bob), 1)
     const report = await alice.mesh.pull.bootRecovery()
-    expect(report).toMatchObject({ calls: 10, failed: 10, added: 0 })
+    expect(report).toMatchObject({ calls: 10, failed: 10, added: 0, legacy: true })
+    expect(alice.mesh.stats.snapshot()['sync.boot_legacy']).toBe(1)
   })
 })

@@ -4,7 +4,9 @@
  * - Boot recovery: 30 s after start (at once in gossip mode when peers are already known; up to
  *   two retries 30 s and 60 s apart when nobody is), `capacity / page` sample calls to
  *   POST /events/sync spread round-robin over the ONLINE mesh peers (at most 4 in short memory),
- *   10 in flight (3 in short memory). Without mesh peers the plaza's ledger requests remain.
+ *   10 in flight (3 in short memory); when more than half fail, one legacy sliced request per
+ *   peer instead (each its slice of the events about the online peers and us, at least 100).
+ *   Without mesh peers the plaza's ledger requests remain.
  * - Background sync: first after 0–4 min, then every 30 ± 5 min, a `recent` call (limit 100) to
  *   one or two random ONLINE mesh peers not in short-memory mode; pings are kept, observations
  *   and social events only from the last 24 h and when our personality keeps them.
@@ -12,6 +14,7 @@
 import type { TimerHandle } from '../clock'
 import type { SyncEvent } from '../protocol/types'
 import type { MeshHost } from './host'
+import type { SyncRequest } from './wire'
 import type { MeshClient } from './client'
 import { mergeEvents } from './merge'
 import type { MeshStats } from './stats'
@@ -20,6 +23,8 @@ import { mapLimit } from './discovery'
 export const BOOT_RECOVERY_DELAY_MS = 30_000
 export const BACKGROUND_SYNC_BASE_MS = 30 * 60_000
 export const RECENT_KEEP_NS = 24n * 3600n * 1_000_000_000n
+/** Go's `BootRecoveryTargetEvents`: what the legacy slices add up to. */
+export const BOOT_RECOVERY_TARGET_EVENTS = 50_000
 
 export interface SamplePlan {
   pageSize: number
@@ -58,6 +63,8 @@ export interface BootRecoveryReport {
   calls: number
   failed: number
   added: number
+  /** Sample mode failed for more than half the calls: the legacy sliced requests ran. */
+  legacy: boolean
 }
 
 export class MeshSyncService {
@@ -112,12 +119,23 @@ export class MeshSyncService {
   /** One boot recovery pass (sample mode) over the ONLINE mesh peers. */
   async bootRecovery(): Promise<BootRecoveryReport> {
     const plan = planBootRecovery(this.host.ledger.mode, this.host.directory.onlineMeshPeers())
-    const report: BootRecoveryReport = { peers: new Set(plan.calls).size, calls: plan.calls.length, failed: 0, added: 0 }
+    const peers = [...new Set(plan.calls)]
+    const report: BootRecoveryReport = { peers: peers.length, calls: plan.calls.length, failed: 0, added: 0, legacy: false }
     await mapLimit(plan.calls, plan.concurrency, async (peer) => {
       const events = await this.fetch(peer, { mode: 'sample', sample_size: plan.pageSize })
       if (!events) return void report.failed++
       report.added += (await mergeEvents(this.host, events, 'sync', peer, this.stats)).added
     })
+    if (report.failed > plan.calls.length / 2) {
+      report.legacy = true
+      const subjects = [...this.host.directory.onlineMeshPeers(), this.host.self.name]
+      const maxEvents = Math.max(100, Math.floor(BOOT_RECOVERY_TARGET_EVENTS / peers.length))
+      await mapLimit(peers.map((p, i) => [p, i] as const), plan.concurrency, async ([peer, i]) => {
+        const events = await this.fetch(peer, { subjects, slice_index: i, slice_total: peers.length, max_events: maxEvents })
+        if (events) report.added += (await mergeEvents(this.host, events, 'sync', peer, this.stats)).added
+      })
+      this.stats.count('sync.boot_legacy')
+    }
     this.stats.count('sync.boot_calls', report.calls)
     this.stats.count('sync.boot_failed', report.failed)
     this.lastBootRecovery = report
@@ -147,7 +165,7 @@ export class MeshSyncService {
     return added
   }
 
-  private async fetch(peer: string, req: { mode: string; sample_size?: number; limit?: number }): Promise<SyncEvent[] | null> {
+  private async fetch(peer: string, req: Omit<Partial<SyncRequest>, 'from'>): Promise<SyncEvent[] | null> {
     const url = this.opts.baseUrlOf(peer)
     if (!url) return null
     const res = await this.client.sync(url, peer, { services: null, subjects: null, ...req }).catch(() => null)
