@@ -95,16 +95,16 @@ describe('interop: what our node publishes (captured on a real broker)', () => {
     const mine = (): Captured[] => broker.published.filter((p) => p.clientId === me.name)
     await eventually(() => expect(mine().some((p) => p.topic === 'nara/plaza/hey_there')).toBe(true))
 
-    // --- join: newspaper first (Go indexes our ID from it), then hey_there.
+    // --- join: hey_there first, then the newspaper (as Go: a newspaper from an unknown name is a "whodis").
     const first = mine()
-    expect(first[0]!.topic).toBe(`nara/newspaper/${me.name}`)
-    expect(first[1]!.topic).toBe('nara/plaza/hey_there')
+    expect(first[1]!.topic).toBe(`nara/newspaper/${me.name}`)
+    expect(first[0]!.topic).toBe('nara/plaza/hey_there')
     expect(broker.clientIds).toContain(me.name) // client id = nara name
 
-    const paper = decodeNewspaper(first[0]!.payload)
+    const paper = decodeNewspaper(first[1]!.payload)
     expect(paper.ok).toBe(true)
     if (!paper.ok) return
-    expect(Object.keys(JSON.parse(first[0]!.payload.toString('utf8')) as object)).toEqual(['From', 'Status', 'Signature'])
+    expect(Object.keys(JSON.parse(first[1]!.payload.toString('utf8')) as object)).toEqual(['From', 'Status', 'Signature'])
     expect(paper.value.from).toBe(me.name)
     expect(verifyNewspaper(paper.value, parsePublicKey(me.publicKeyBase64)).valid).toBe(true)
     const status = expectGoStatusShape(paper.value.statusRaw.toString('utf8'))
@@ -116,12 +116,12 @@ describe('interop: what our node publishes (captured on a real broker)', () => {
     expect(status.transport_mode).toBe('hybrid')
     expect(status.Chattiness).toBe(100) // booting
 
-    const hello = decodeEvent(first[1]!.payload)
+    const hello = decodeEvent(first[0]!.payload)
     expect(hello.ok).toBe(true)
     if (!hello.ok || hello.value.svc !== 'hey-there') return
     const h = hello.value
-    expect(Object.keys(JSON.parse(first[1]!.payload.toString('utf8')) as object)).toEqual(['id', 'ts', 'svc', 'emitter', 'sig', 'hey_there'])
-    expect(Object.keys((JSON.parse(first[1]!.payload.toString('utf8')) as { hey_there: object }).hey_there)).toEqual(['From', 'PublicKey', 'MeshIP', 'ID', 'Signature'])
+    expect(Object.keys(JSON.parse(first[0]!.payload.toString('utf8')) as object)).toEqual(['id', 'ts', 'svc', 'emitter', 'sig', 'hey_there'])
+    expect(Object.keys((JSON.parse(first[0]!.payload.toString('utf8')) as { hey_there: object }).hey_there)).toEqual(['From', 'PublicKey', 'MeshIP', 'ID', 'Signature'])
     expect(h.hey_there).toEqual({ From: me.name, PublicKey: me.publicKeyBase64, MeshIP: meIp, ID: me.id, Signature: '' })
     expect(h.emitter).toBe(me.name)
     expect(verifyEvent(h, parsePublicKey(me.publicKeyBase64)!)).toBe(true)

@@ -215,6 +215,11 @@ describe('mesh server: /ping and bad input', () => {
     expect(JSON.parse(known.body)).toEqual({ target: 'prober', public_key: prober.publicKeyBase64 })
     const unknown = await raw('127.0.41.4', 7433, 'GET', '/peer/query?target=nobody', {})
     expect(unknown.status).toBe(404)
+    for (const q of ['/peer/query', '/peer/query?asked=x', '/peer/query?target=']) {
+      const missing = await raw('127.0.41.4', 7433, 'GET', q, {})
+      expect(missing.status, q).toBe(400) // as Go: "target parameter required"
+      expect(missing.body).toMatch(/target parameter required/)
+    }
     const cps = await raw('127.0.41.4', 7433, 'GET', '/api/checkpoints/all', {})
     expect(JSON.parse(cps.body)).toMatchObject({ checkpoints: [], count: 0, has_more: false, limit: 1000, offset: 0, server: 'bob', total: 0 })
   })

@@ -135,7 +135,7 @@ describe('TestMQTT_SignedSyncEvents', () => {
     await deliver('nara/newspaper/zed', '{"From":"zed","Status":"x","Signature":""}')
     await deliver('nara/ledger/vectortest/request', '{"From":[]}')
     await deliver('nara/checkpoint/final', '{}')
-    await deliver('nara/plaza/social', 'x'.repeat(300 * 1024))
+    await deliver('nara/plaza/social', 'x'.repeat(1100 * 1024)) // over the 1 MiB inbound cap
     const after = node.drops.snapshot()
     const grew = Object.keys(after).filter((k) => (after[k] ?? 0) > (before[k] ?? 0))
     expect(grew.length).toBeGreaterThanOrEqual(6)

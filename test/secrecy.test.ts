@@ -309,7 +309,7 @@ describe('the soul never leaves: secrecy across a full join → chau run', () =>
     expect(logs.length).toBeGreaterThan(5)
     expect(renderer.frames.length).toBeGreaterThan(20)
     expect(renderer.frames.some((f) => f.includes(identity.publicKeyBase64))).toBe(true)
-    expect(plaza.connects.find((c) => c.clientId === NAME)?.will?.topic).toBe('nara/plaza/chau')
+    expect(plaza.connects.find((c) => c.clientId === NAME)?.will).toBeNull() // no MQTT will (Go sets none)
     expect(ipcMessages.some((m) => m.startsWith('nara:join-progress'))).toBe(true)
     expect(ns.stats.withheld).toBe(0)
     // …and the soul is in none of it.
@@ -380,7 +380,7 @@ describe('the soul never leaves: secrecy across a full join → chau run', () =>
     expect(await exited).toBe(0)
     await eventually(() => expect(plaza.publishes.some((p) => p.topic === 'nara/plaza/chau' && p.from === NAME)).toBe(true))
     expect(stderr).toMatch(/saying chau/)
-    expect(plaza.connects.find((c) => c.clientId === NAME)?.will?.topic).toBe('nara/plaza/chau')
+    expect(plaza.connects.find((c) => c.clientId === NAME)?.will).toBeNull() // no MQTT will (Go sets none)
 
     const tree = scanTree(root)
     const hits = [

@@ -6,7 +6,7 @@
 import type { Clock, Random } from './clock'
 import { parseBrokerUrl, type BrokerUrl } from './plaza/brokerUrl'
 import { DEFAULT_EMBEDDED_HOST, DEFAULT_EMBEDDED_PORT } from './plaza/embeddedBroker'
-import type { ReconnectPolicy } from './plaza/transport'
+import { DEFAULT_MAX_PAYLOAD_BYTES, type ReconnectPolicy } from './plaza/transport'
 import type { TransportMode } from './protocol/types'
 
 export interface Logger {
@@ -123,7 +123,7 @@ export function resolveConfig(flags: ConfigInput, env: Record<string, string | u
   if (flags.forceChattiness !== undefined && !(Number.isInteger(flags.forceChattiness) && flags.forceChattiness >= 0 && flags.forceChattiness <= 100)) {
     errors.push('chattiness must be an integer 0..100')
   }
-  const maxPayloadBytes = flags.maxPayloadBytes ?? 256 * 1024
+  const maxPayloadBytes = flags.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   if (!(Number.isInteger(maxPayloadBytes) && maxPayloadBytes >= 1024)) errors.push('max payload must be an integer ≥ 1024 bytes')
 
   if (errors.length || !transport) return { ok: false, errors }

@@ -23,6 +23,7 @@ import { buildChau } from './presence/chau'
 import { buildHeyThere, HeyThereSender } from './presence/heyThere'
 import { LedgerRecovery } from './presence/ledgerRecovery'
 import { keepAlivePing, PingVerifier } from './presence/meshPings'
+import { PlazaKeepAlive } from './presence/plazaKeepAlive'
 import { NewspaperService } from './presence/newspaperService'
 import { PeerDirectory } from './presence/peerDirectory'
 import { eventView, neighbourView, peerStatus } from './presence/peerViews'
@@ -81,6 +82,8 @@ export interface MeshAttachment {
   stop(): Promise<void>
   /** Listen address for SelfView.meshListen. */
   readonly listen?: string | null
+  /** True once the mesh server is bound (our mesh IP is advertised only then); absent = serving. */
+  readonly serving?: boolean
   /** Number of mesh peers for StatsView. */
   peerCount?(): number
   /** GET /ping to a peer's mesh address (presence evidence); null when it did not answer as that peer. */
@@ -97,6 +100,8 @@ export interface MeshAttachment {
 export interface PresenceOptions {
   /** Own signed ping evidence about a mesh peer every this many ms (Go: 30 s); 0 disables. */
   keepAlivePingMs?: number
+  /** Signed plaza evidence for Go projections (presence/plazaKeepAlive.ts); false only to show what Go sees without it. */
+  plazaKeepAlive?: boolean
 }
 
 export const KEEPALIVE_PING_EVERY_MS = 30_000
@@ -150,11 +155,14 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   /** Broker deliveries, handled in slices so bursts never starve the control socket. */
   private readonly inbox: PlazaInbox
   private readonly keepAliveEveryMs: number
+  private readonly plazaKeepAliveOn: boolean
 
   private readonly core: PresenceCore
   private readonly howdy: HowdyCoordinator
   private readonly sightings: Sightings
   private readonly hello: HeyThereSender
+  /** Signed plaza evidence Go ledgers keep, so Go peers see us ONLINE without a mesh. */
+  readonly plazaKeepAlive: PlazaKeepAlive
   private readonly papers: NewspaperService
   private readonly handlers: PlazaHandlers
   private readonly verifier: PingVerifier
@@ -213,11 +221,13 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.tickDelayMs = this.config.timings.tickMs
     this.keepAliveEveryMs = opts.presence?.keepAlivePingMs ?? KEEPALIVE_PING_EVERY_MS
     this.inbox = new PlazaInbox((topic, payload) => this.onPlazaMessage(topic, payload), this.drops)
+    this.plazaKeepAliveOn = opts.presence?.plazaKeepAlive ?? true
 
     this.core = this.buildCore()
     this.directory = new PeerDirectory(this.core, (name, t) => this.recordMeshSighting(name, t))
     this.sightings = new Sightings(this.core)
     this.hello = new HeyThereSender(this.core)
+    this.plazaKeepAlive = new PlazaKeepAlive(this.core, this.hello)
     this.papers = new NewspaperService(this.core, {
       hostStats: () => this.hostStats(),
       coordinates: this.coordinates,
@@ -312,9 +322,11 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       drops: this.drops,
       buzz: this.buzz,
       startedAtMs: this.startedAtMs,
+      coordinates: this.coordinates,
       isBooting: () => node.booting,
       chattiness: () => node.currentChattiness,
       plaza: () => node.transport,
+      advertisedMeshIP: () => node.advertisedMeshIP,
       meshPing: (): MeshPing | null => {
         const m = node.mesh
         return m?.ping ? (name, timeoutMs) => m.ping!(name, timeoutMs) : null
@@ -359,6 +371,19 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   /** Current Chattiness 0..100 (drives the mesh gossip interval). */
   get chattiness(): number {
     return this.currentChattiness
+  }
+
+  /**
+   * The mesh IP we put on the wire (hey_there, newspapers, howdys): only while an attached mesh
+   * serves it, since every Go peer that reads it will dial it (pings, gossip, boot recovery).
+   */
+  get advertisedMeshIP(): string {
+    return this.mesh && (this.mesh.serving ?? true) ? this.config.meshIP : ''
+  }
+
+  /** Our current Vivaldi coordinates (a copy; GET /coordinates answers them). */
+  get vivaldiCoordinates(): Coordinates {
+    return { ...this.coordinates }
   }
 
   /** Own uptime under the booting threshold (presence.md §1). */
@@ -422,7 +447,6 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       drops: this.drops,
       reconnect: this.config.timings.reconnect,
       maxPayloadBytes: this.config.maxPayloadBytes,
-      will: () => this.hello.buildWill(),
       debug: (m) => this.log.debug(m)
     })
     this.transport.on('message', (topic, payload) => this.inbox.push(topic, payload))
@@ -468,7 +492,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       if (this.transport?.connected) await this.transport.publish(TOPIC.chau, encodeEvent(chau))
       if (this.mesh?.farewell) await this.mesh.farewell(chau).catch((e: unknown) => this.log.warn(`mesh farewell: ${String(e)}`))
     }
-    // Clean DISCONNECT: the broker discards our last will, so a normal quit says chau once.
+    // Clean DISCONNECT after the chau (we set no MQTT will: see reference-notes, "No will").
     if (this.transport) {
       await this.transport.stop()
       this.transport.removeAllListeners()
@@ -506,7 +530,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.startPromise = null
   }
 
-  /** Test hook: the process "dies" — the socket drops without DISCONNECT, so the broker sends our will. */
+  /** Test hook: the process "dies" — the socket drops without DISCONNECT and without a chau. */
   crash(): void {
     this.transport?.abort()
     this.transport = null
@@ -532,9 +556,10 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     const first = !this.announcedThisJoin
     this.announcedThisJoin = true
     this.later(this.random.intn(Math.max(1, this.config.timings.heyThereJitterMs)), () => {
-      // Newspaper first on join, so Go peers index our ID (zines-and-mesh.md §2).
+      // hey_there before the first newspaper, as Go does: a newspaper from a name a Go nara
+      // does not know yet makes it ask "whodis" with a hey_there of its own (and its howdys).
+      this.hello.send()
       if (first) this.papers.publish()
-      this.hello.send(this.hello.takeConnectionHello())
       if (first) this.papers.schedule()
       if (this.state === 'joining') {
         this.setState('online')
@@ -757,7 +782,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       state: this.state,
       transport: this.config.transport,
       broker: this.brokerUrl,
-      meshIP: this.config.meshIP,
+      meshIP: this.advertisedMeshIP,
       meshListen: this.mesh?.listen ?? null,
       startedAtMs: this.startedAtMs,
       neighboursOnline: this.neighbours().filter((n) => n.status === 'ONLINE').length
@@ -888,6 +913,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.world.tick()
     this.social.tick()
     this.stash.tick()
+    if (this.state === 'online' && this.plazaKeepAliveOn) this.plazaKeepAlive.tick()
     for (const r of this.neighbourhood.all()) {
       if (r.name === this.identity.name) continue
       if (this.lastPeerStatus.get(r.name) !== this.peerStatus(r)) {

@@ -20,6 +20,12 @@
  */
 
 export type PeerStatus = 'ONLINE' | 'OFFLINE' | 'MISSING'
+/**
+ * How a peer's mesh address was learnt: from its own plaza words (hey_there, newspaper, howdy),
+ * from another nara's howdy, from a zine, from our subnet scan, from the local Tailscale
+ * client's peer list, or from its /ping answer.
+ */
+export type MeshFoundVia = 'hey_there' | 'newspaper' | 'howdy' | 'howdy-neighbour' | 'zine' | 'subnet-scan' | 'tailscale' | 'ping' | 'mdns'
 export type Trust = 'verified' | 'unsigned' | 'bad-signature' | 'unknown-key'
 export type NodeState = 'offline' | 'joining' | 'online' | 'leaving'
 
@@ -81,6 +87,8 @@ export interface NeighbourView {
    * ping or exchanged a zine with us), both, or only through other naras' zines and howdys.
    */
   transport: 'plaza' | 'mesh' | 'both' | 'relayed'
+  /** Where its mesh IP came from; null while we know none. */
+  foundVia: MeshFoundVia | null
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null

@@ -42,6 +42,7 @@ export function neighbour(name: string, status: NeighbourView['status'] = 'ONLIN
     buzz: 0,
     meshIP: '',
     transport: 'plaza',
+    foundVia: null,
     trust: 'verified',
     lastPingRttMs: null,
     coordinates: null,

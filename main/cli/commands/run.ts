@@ -240,8 +240,10 @@ export default async function run(argv: string[], io: CliIO, signals: RunSignals
     if (phase === 'running') {
       io.err(`plaza: ${node?.broker ?? 'none (gossip only)'}`)
       const mesh = runtime.view().mesh
-      if (mesh.on) io.err(`mesh: listening on ${mesh.listen} (${node?.config.transport})`)
-      else if (node?.config.transport !== 'mqtt') io.err(`! mesh off: ${mesh.note}`)
+      if (mesh.on) {
+        io.err(`mesh: listening on ${mesh.listen} (${node?.config.transport})`)
+        if (mesh.warning) io.err(`! ${mesh.warning}`)
+      } else if (node?.config.transport !== 'mqtt') io.err(`! mesh off: ${mesh.note}`)
     } else {
       io.err(`first run (${phase}): choose how to join on the dashboard (--ui); nothing is on the plaza yet`)
     }

@@ -1,7 +1,8 @@
 /**
  * Mesh peer discovery for gossip-only mode (zines-and-mesh.md §10): ping every host of a
- * CIDR (50 at a time, 2 s each, skipping ourselves), import responders, and vouch for quiet
- * newcomers with a signed `seen` event (via "mesh").
+ * CIDR and every peer the local Tailscale client lists (50 at a time, 2 s each, skipping
+ * ourselves), import responders with where they were found, and vouch for quiet newcomers with
+ * a signed `seen` event (via "mesh").
  */
 import type { TimerHandle } from '../clock'
 import { newSeenEvent, signEvent } from '../protocol/events'
@@ -10,6 +11,8 @@ import type { MeshClient } from './client'
 import type { MeshStats } from './stats'
 import { cidrHosts, DEFAULT_MESH_PORT, meshHost, parseCidr, peerBaseUrl } from './address'
 import { ZINE_WINDOW_NS } from './merge'
+import { tailnetPeers, type TailnetPeer } from './tailnetPeers'
+import type { MeshFoundVia } from '../views'
 
 export const SCAN_CONCURRENCY = 50
 export const SCAN_TIMEOUT_MS = 2_000
@@ -22,6 +25,7 @@ export interface DiscoveredPeer {
   meshIP: string
   publicKey: string
   rttMs: number
+  via: Extract<MeshFoundVia, 'subnet-scan' | 'tailscale' | 'mdns'>
 }
 
 export interface DiscoveryOptions {
@@ -31,6 +35,8 @@ export interface DiscoveryOptions {
   timeoutMs?: number
   firstDelayMs?: number
   everyMs?: number
+  /** The local Tailscale client's peers (default: `tailscale status --json`); null to skip. */
+  tailnet?: (() => Promise<TailnetPeer[]>) | null
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -90,9 +96,14 @@ export class DiscoveryService {
     }
     const port = this.opts.port ?? DEFAULT_MESH_PORT
     const self = meshHost(this.host.meshIP())
-    const hosts = cidrHosts(cidr, 4096).filter((ip) => ip !== self)
+    const targets = new Map<string, DiscoveredPeer['via']>()
+    for (const ip of cidrHosts(cidr, 4096)) targets.set(ip, 'subnet-scan')
+    const listed = this.opts.tailnet === null ? [] : await (this.opts.tailnet ?? tailnetPeers)().catch(() => [])
+    for (const p of listed) targets.set(p.ip, 'tailscale')
+    targets.delete(self)
+    if (listed.length) this.stats.count('discovery.tailnet_listed', listed.length)
     this.stats.count('discovery.scans')
-    const results = await mapLimit(hosts, this.opts.concurrency ?? SCAN_CONCURRENCY, (ip) => this.ping(port === DEFAULT_MESH_PORT ? ip : `${ip}:${port}`))
+    const results = await mapLimit([...targets], this.opts.concurrency ?? SCAN_CONCURRENCY, ([ip, via]) => this.ping(port === DEFAULT_MESH_PORT ? ip : `${ip}:${port}`, via))
     const found = results.filter((p): p is DiscoveredPeer => p !== null)
     for (const p of found) this.importPeer(p)
     this.stats.count('discovery.found', found.length)
@@ -101,23 +112,23 @@ export class DiscoveryService {
 
   /** One address heard of elsewhere (an mDNS announcement): imported only if its /ping answers. */
   async probe(meshIP: string): Promise<DiscoveredPeer | null> {
-    const p = await this.ping(meshIP)
+    const p = await this.ping(meshIP, 'mdns')
     if (p) this.importPeer(p)
     this.stats.count(p ? 'discovery.probe_found' : 'discovery.probe_silent')
     return p
   }
 
-  private async ping(meshIP: string): Promise<DiscoveredPeer | null> {
+  private async ping(meshIP: string, via: DiscoveredPeer['via']): Promise<DiscoveredPeer | null> {
     const url = peerBaseUrl(meshIP)
     if (!url) return null
     const r = await this.client.ping(url, this.opts.timeoutMs ?? SCAN_TIMEOUT_MS)
     if (!r.ok || r.value.from === this.host.self.name) return null
-    return { name: r.value.from, meshIP, publicKey: r.value.public_key, rttMs: r.value.rttMs }
+    return { name: r.value.from, meshIP, publicKey: r.value.public_key, rttMs: r.value.rttMs, via }
   }
 
   private importPeer(p: DiscoveredPeer): void {
     const dir = this.host.directory
-    dir.learn({ name: p.name, publicKey: p.publicKey, meshIP: p.meshIP }, { overwrite: true })
+    dir.learn({ name: p.name, publicKey: p.publicKey, meshIP: p.meshIP, via: p.via }, { overwrite: true })
     dir.recordOnline(p.name, 0)
     this.maybeVouch(p.name)
   }

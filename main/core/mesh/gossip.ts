@@ -36,6 +36,7 @@ export interface GossipOptions {
   /** Interval between rounds; default chattinessRate(30, 300) from the host's chattiness. */
   intervalMs?: () => number
   exchangeTimeoutMs?: number
+  /** Default: the ledger's memory mode is 'short' (Go's isShortMemoryMode). */
   shortMemory?: boolean
 }
 
@@ -84,7 +85,7 @@ export class GossipService {
       this.stats.count('gossip.skipped_empty')
       return []
     }
-    const targets = pickTargets(this.host.directory.onlineMeshPeers(), this.host.random, this.opts.shortMemory)
+    const targets = pickTargets(this.host.directory.onlineMeshPeers(), this.host.random, this.opts.shortMemory ?? this.host.ledger.mode === 'short')
     this.stats.count('gossip.rounds')
     return Promise.all(targets.map((name) => this.exchangeWith(name, undefined, opts.timeoutMs)))
   }

@@ -6,7 +6,7 @@
 import type { Clock, Random } from '../clock'
 import type { Signer } from '../protocol/crypto'
 import type { SyncEvent } from '../protocol/types'
-import type { Trust, ZineExchangeView } from '../views'
+import type { MeshFoundVia, Trust, ZineExchangeView } from '../views'
 import type { Ledger } from '../ledger/ledger'
 import type { WorldMessage } from '../protocol/world'
 import type { RuntimeMessage } from '../protocol/runtimeMessage'
@@ -20,13 +20,15 @@ export interface MeshSelf {
 }
 
 /** The subset of the ledger (E's `Ledger`) the mesh reads and writes. */
-export type MeshLedger = Pick<Ledger, 'add' | 'has' | 'since' | 'all' | 'query' | 'recent' | 'page' | 'hasNewerHeyThere'>
+export type MeshLedger = Pick<Ledger, 'add' | 'has' | 'since' | 'all' | 'query' | 'recent' | 'page' | 'hasNewerHeyThere' | 'mode'>
 
 export interface LearnedPeer {
   name: string
   /** Base64 public key, '' when unknown. */
   publicKey: string
   meshIP: string
+  /** Where this address came from (default: a zine). */
+  via?: MeshFoundVia
 }
 
 /** The node's view of other naras, as far as the mesh is concerned. */
@@ -44,6 +46,8 @@ export interface MeshDirectory {
    * marks the peer's own answer (mesh contact) without replacing anything.
    */
   learn(peer: LearnedPeer, opts?: { overwrite?: boolean; direct?: boolean; bind?: boolean }): void
+  /** The peer's memory mode from its newspapers, when known. */
+  memoryModeOf?(name: string): string | undefined
   /** Direct evidence of life at `tSeconds` (presence.md §5.1). */
   recordOnline(name: string, tSeconds: number): void
   /** A chau merged from a zine (presence.md §4.3). */
@@ -84,6 +88,8 @@ export interface MeshHost {
   onMerged?(events: readonly MergedEvent[], source: MergeSource, peer: string): void
   /** Called for every zine exchange, both directions. */
   onExchange?(view: ZineExchangeView): void
+  /** Go's personality filter (`AddEventFiltered`) for events we pull in the background; default: keep all. */
+  keepsInMemory?(event: SyncEvent): boolean
   /** Optional Vivaldi coordinates for GET /coordinates. */
   coordinates?(): { x: number; y: number; height: number; error: number } | null
   /** POST /world/relay: a decoded postcard (world/journeys.ts); absent → 503 as an uninitialised Go nara. */

@@ -7,8 +7,9 @@ import type { SyncEvent } from '../protocol/types'
 import type { WorldMessage } from '../protocol/world'
 import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import { MeshClient, type ClientResult } from './client'
-import { DiscoveryService, type DiscoveredPeer } from './discovery'
+import { DiscoveryService, type DiscoveredPeer, type DiscoveryOptions } from './discovery'
 import { GossipService, type GossipOptions } from './gossip'
+import { MeshSyncService } from './meshSync'
 import type { MeshHost, TransportMode } from './host'
 import { MeshServer } from './server'
 import { MeshStats } from './stats'
@@ -32,10 +33,12 @@ export interface MeshConfig {
   /** Port peers listen on when their MeshIP has none (default 7433). */
   peerPort?: number
   gossip?: GossipOptions
-  discovery?: { firstDelayMs?: number; everyMs?: number; timeoutMs?: number; concurrency?: number }
+  discovery?: Pick<DiscoveryOptions, 'firstDelayMs' | 'everyMs' | 'timeoutMs' | 'concurrency' | 'tailnet'>
   /** Source address for outgoing requests; default: the listen host when it is a specific address. */
   localAddress?: string
   maxZineBody?: number
+  /** Boot recovery and background sync over /events/sync (hybrid and gossip); default on. */
+  pull?: { enabled?: boolean; bootDelayMs?: number }
 }
 
 export const FINAL_ROUND_TIMEOUT_MS = 3_000
@@ -46,6 +49,7 @@ export class Mesh {
   readonly server: MeshServer
   readonly gossip: GossipService
   readonly discovery: DiscoveryService
+  readonly pull: MeshSyncService
   private started = false
 
   constructor(
@@ -78,6 +82,16 @@ export class Mesh {
       port: config.peerPort ?? DEFAULT_MESH_PORT,
       ...config.discovery
     })
+    this.pull = new MeshSyncService(host, this.client, this.stats, {
+      gossipMode: config.transport === 'gossip',
+      bootDelayMs: config.pull?.bootDelayMs,
+      memoryModeOf: (n) => host.directory.memoryModeOf?.(n),
+      baseUrlOf: (n) => this.baseUrlOf(n)
+    })
+  }
+
+  private pullOn(): boolean {
+    return this.config.transport !== 'mqtt' && this.config.pull?.enabled !== false
   }
 
   get transport(): TransportMode {
@@ -90,6 +104,7 @@ export class Mesh {
     this.started = true
     if (this.config.transport !== 'mqtt') this.gossip.start()
     if (this.config.transport === 'gossip') this.discovery.start()
+    if (this.pullOn()) this.pull.start()
     return bound
   }
 
@@ -100,6 +115,7 @@ export class Mesh {
   async stop(opts: { finalRound?: boolean; timeoutMs?: number } = {}): Promise<void> {
     this.gossip.stop()
     this.discovery.stop()
+    this.pull.stop()
     if (opts.finalRound && this.started && this.config.transport !== 'mqtt') {
       await this.gossip.runRound({ force: true, timeoutMs: opts.timeoutMs ?? FINAL_ROUND_TIMEOUT_MS })
     }
@@ -148,7 +164,7 @@ export class Mesh {
       this.stats.count('auth.discovery_failed')
       return null
     }
-    this.host.directory.learn({ name, publicKey: r.value.public_key, meshIP: r.value.mesh_ip || addr }, { direct: true })
+    this.host.directory.learn({ name, publicKey: r.value.public_key, meshIP: r.value.mesh_ip || addr, via: 'ping' }, { direct: true })
     this.stats.count('auth.discovered')
     return this.host.directory.publicKeyOf(name)
   }

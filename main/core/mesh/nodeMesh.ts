@@ -10,6 +10,7 @@ import type { RuntimeMessage } from '../protocol/runtimeMessage'
 import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
+import { keepInMemory } from '../presence/personalityFilter'
 
 export interface NodeMeshOptions {
   listen: HostPort
@@ -33,7 +34,9 @@ export function meshHostFor(node: NaraNode): MeshHost {
     store: (event, trust) => node.addEvent(event, trust, 'mesh'),
     onExchange: (view) => node.emitZine(view),
     worldRelay: (m) => node.world.receive(m),
-    meshMessage: (m) => node.stash.receive(m)
+    meshMessage: (m) => node.stash.receive(m),
+    coordinates: () => node.vivaldiCoordinates,
+    keepsInMemory: (e) => keepInMemory(e, node.identity.personality)
   }
 }
 
@@ -46,6 +49,10 @@ export class NodeMesh implements MeshAttachment {
   get listen(): string | null {
     const a = this.bound ?? this.opts.listen
     return `${a.host}:${a.port}`
+  }
+
+  get serving(): boolean {
+    return this.mesh !== null && this.bound !== null
   }
 
   peerCount(): number {

@@ -263,7 +263,8 @@ export class MeshServer {
 
   private handlePeerQuery(c: RequestContext): Reply {
     const target = c.query.get('target') ?? ''
-    const key = target ? this.host.directory.publicKeyOf(target) : null
+    if (target === '') return text(400, 'target parameter required')
+    const key = this.host.directory.publicKeyOf(target)
     if (key) {
       const ip = this.host.directory.meshIPOf(target)
       const meshIp = ip ? `,"mesh_ip":${goQuote(ip)}` : ''

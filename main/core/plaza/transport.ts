@@ -10,6 +10,7 @@ import type { Clock, Random, TimerHandle } from '../clock'
 import type { BrokerUrl } from './brokerUrl'
 import { DropCounter } from './drops'
 import { publishQos, type QoS } from './topics'
+import { MAX_HOWDY_BYTES } from '../protocol/howdy'
 
 export interface WillMessage {
   topic: string
@@ -24,7 +25,12 @@ export interface ReconnectPolicy {
 }
 
 export const GO_RECONNECT: ReconnectPolicy = { minMs: 5000, spanSteps: 30, stepMs: 1000 }
-export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024
+/**
+ * Inbound cap: a Go howdy carries its sender's whole Observations map in `Me` (about 280 bytes a
+ * known nara with every field set, so ~280 KB for 1,000), larger than any other plaza message.
+ * The cap follows the howdy decoder's own limit.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = MAX_HOWDY_BYTES
 
 export interface PlazaTransportOptions {
   broker: BrokerUrl

@@ -9,7 +9,7 @@ import type { Ledger } from '../ledger/ledger'
 import type { DropCounter } from '../plaza/drops'
 import type { Identity } from '../protocol/identity'
 import type { Signer } from '../protocol/crypto'
-import type { SyncEvent } from '../protocol/types'
+import type { Coordinates, SyncEvent } from '../protocol/types'
 import type { LifecycleView, PeerStatus, Trust } from '../views'
 import type { Buzz } from './cadence'
 import type { Neighbourhood, NeighbourRecord } from './neighbourhood'
@@ -48,8 +48,12 @@ export interface PresenceCore {
   readonly drops: DropCounter
   readonly buzz: Buzz
   readonly startedAtMs: number
+  /** Our Vivaldi coordinates (moved in place by maintenance pings; newspapers carry them). */
+  readonly coordinates: Coordinates
   isBooting(): boolean
   chattiness(): number
+  /** Our mesh IP as advertised: '' unless a mesh serves it. */
+  advertisedMeshIP(): string
   /** The plaza transport when one exists (connected or not). */
   plaza(): PlazaPort | null
   /** The mesh's ping, when a mesh that can ping is attached. */

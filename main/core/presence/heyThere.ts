@@ -1,46 +1,28 @@
 /**
  * Saying hey_there (presence.md §2.1): a signed hey-there event, published on the plaza and
- * kept in our ledger (so zines carry it), rate-limited to one per 5 s. Each connection also
- * gets a will (a signed chau, see `chau.ts`) whose timestamp pairs with that connection's hello.
+ * kept in our ledger (so zines carry it), rate-limited to one per 5 s. No MQTT will goes with
+ * it: Go has none, and a will chau only makes Go peers flip us OFFLINE and back (reference-notes).
  */
 import { encodeEvent, newHeyThereEvent, signEvent } from '../protocol/events'
 import type { SyncEventOf } from '../protocol/types'
 import { TOPIC } from '../plaza/topics'
-import type { WillMessage } from '../plaza/transport'
-import { buildChau } from './chau'
 import type { PresenceCore } from './core'
 
 export function buildHeyThere(core: PresenceCore, ts: bigint): SyncEventOf<'hey-there'> {
   const me = core.identity
-  return signEvent(newHeyThereEvent({ From: me.name, PublicKey: me.publicKeyBase64, MeshIP: core.config.meshIP, ID: me.id }, ts), me.name, core.signer)
+  return signEvent(newHeyThereEvent({ From: me.name, PublicKey: me.publicKeyBase64, MeshIP: core.advertisedMeshIP(), ID: me.id }, ts), me.name, core.signer)
 }
 
 export class HeyThereSender {
   private lastSentMs = -Infinity
   /** ID of our latest hey_there: when the broker sends it back, the plaza carries our words. */
   private lastSentId: string | null = null
-  private connectionHello: SyncEventOf<'hey-there'> | null = null
 
   constructor(private readonly core: PresenceCore) {}
 
-  /**
-   * Built for every connection attempt: the will is a chau stamped at connect time and that
-   * connection's first hey_there is stamped 1 ns earlier, so in every projection the will (if
-   * the broker ever sends it) is newer than the hello of the session it ends, yet older than
-   * the hey_there of any later session.
-   */
-  buildWill(): WillMessage | null {
-    if (this.core.config.readOnly) return null
-    const t = this.core.clock.nowNs()
-    this.connectionHello = buildHeyThere(this.core, t)
-    return { topic: TOPIC.chau, payload: encodeEvent(buildChau(this.core, t + 1n)) }
-  }
-
-  /** The hello that pairs with the current connection's will (used once). */
-  takeConnectionHello(): SyncEventOf<'hey-there'> | null {
-    const h = this.connectionHello
-    this.connectionHello = null
-    return h
+  /** When our last hey_there went out (ms; -Infinity before the first). */
+  get lastSentAtMs(): number {
+    return this.lastSentMs
   }
 
   /** True for the broker's copy of the hey_there we sent last. */

@@ -12,6 +12,12 @@ export const HOWDY_MAX = 10
 export const HOWDY_JITTER_MS = 3000
 export const HOWDY_LIFETIME_MS = 30_000
 export const HOWDY_MAX_NEIGHBOURS = 10
+/** Go's `selectNeighborsForHowdy` in short-memory mode. */
+export const HOWDY_MAX_NEIGHBOURS_SHORT = 5
+
+export function howdyNeighbourLimit(memoryMode: string): number {
+  return memoryMode === 'short' ? HOWDY_MAX_NEIGHBOURS_SHORT : HOWDY_MAX_NEIGHBOURS
+}
 /**
  * Newcomers being welcomed at once. Each hey_there names one and holds two timers for 30 s,
  * so a flood of made-up names is capped here: the oldest coordination gives way.

@@ -9,6 +9,7 @@
  */
 import { newPingEvent, signEvent } from '../protocol/events'
 import type { PresenceCore } from './core'
+import { validCoordinates, vivaldiUpdate } from './vivaldi'
 
 export const VERIFY_PING_TIMEOUT_MS = 2_000
 export const VERIFY_PING_MIN_INTERVAL_MS = 60_000
@@ -28,7 +29,7 @@ export function recordPingSuccess(core: PresenceCore, name: string, rttMs: numbe
     o.last_seen = nowS
     o.last_ping_rtt = rtt
     o.last_ping_time = nowS
-    o.avg_ping_rtt = o.avg_ping_rtt ? o.avg_ping_rtt * 0.8 + rtt * 0.2 : rtt
+    o.avg_ping_rtt = o.avg_ping_rtt ? 0.3 * rtt + 0.7 * o.avg_ping_rtt : rtt // coordinate_maintenance.go
     r.lastSeenMs = Math.max(r.lastSeenMs, nowS * 1000)
     r.viaMesh = true
   }
@@ -78,7 +79,8 @@ export class PingVerifier {
 
 /**
  * Our own evidence, as Go's coordinate maintenance produces it: every ~30 s ping one ONLINE
- * mesh peer (never pinged first, else the stalest, jittered) and store the signed ping event.
+ * mesh peer (never pinged first, else the stalest plus 100 × its coordinate error when that is
+ * above 0.5, jittered), store the signed ping event and move our Vivaldi coordinates.
  */
 export function pickKeepAliveTarget(core: PresenceCore): string | null {
   const nowS = Math.floor(core.clock.nowMs() / 1000)
@@ -87,7 +89,8 @@ export function pickKeepAliveTarget(core: PresenceCore): string | null {
   for (const r of core.neighbourhood.all()) {
     if (r.name === core.identity.name || !r.meshIP || r.observation.online !== 'ONLINE') continue
     const pinged = r.observation.last_ping_time ?? 0
-    const priority = (pinged === 0 ? 1000 : nowS - pinged) + core.random.float() * 10
+    const err = r.status?.coordinates?.error ?? 0
+    const priority = (pinged === 0 ? 1000 : nowS - pinged + (err > 0.5 ? err * 100 : 0)) + core.random.float() * 10
     if (priority > bestPriority) {
       bestPriority = priority
       best = r.name
@@ -107,5 +110,8 @@ export async function keepAlivePing(core: PresenceCore): Promise<boolean> {
     return false
   }
   recordPingSuccess(core, target, res.rttMs)
+  // Go feeds Vivaldi whole milliseconds (so a 0 ms loopback ping moves nothing).
+  const theirs = core.neighbourhood.get(target)?.status?.coordinates
+  if (validCoordinates(theirs)) vivaldiUpdate(core.coordinates, theirs, Math.trunc(res.rttMs), () => core.random.float())
   return true
 }

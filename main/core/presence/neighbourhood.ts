@@ -6,7 +6,7 @@
 import type { NaraObservation, NaraStatus } from '../protocol/types'
 import { parsePublicKey } from '../protocol/crypto'
 import type { Opinion } from './projection'
-import type { Trust } from '../views'
+import type { MeshFoundVia, Trust } from '../views'
 import { AdmissionLimiter, SKEW, rememberClaimant } from './trust'
 
 export interface NeighbourRecord {
@@ -41,12 +41,16 @@ export interface NeighbourRecord {
   claimants: string[]
   /** When we saw it go (verified chau or will, ms): only later evidence brings it back. */
   goneAtMs: number
+  /** Where the current mesh IP came from ('' while none). */
+  meshFoundVia: MeshFoundVia | ''
 }
 
 export interface IdentityHint {
   publicKey?: string | undefined
   meshIP?: string | undefined
   id?: string | undefined
+  /** Where a mesh IP in this hint comes from. */
+  via?: MeshFoundVia | undefined
 }
 
 /**
@@ -122,7 +126,7 @@ export class Neighbourhood {
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
-        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0
+        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0, meshFoundVia: ''
       }
       this.records.set(name, r)
     }
@@ -225,13 +229,14 @@ export class Neighbourhood {
     if (mesh !== r.meshIP) {
       r.meshIP = mesh
       r.meshEnabled = mesh !== ''
+      r.meshFoundVia = mesh === '' ? '' : (hint.via ?? r.meshFoundVia)
     }
     this.setId(r, take(r.id, hint.id))
     return r
   }
 
   /** Go `setValuesFrom` merge rules (newspaper.md §5). */
-  mergeStatus(name: string, s: NaraStatus, nowMs: number): NeighbourRecord {
+  mergeStatus(name: string, s: NaraStatus, nowMs: number, via: MeshFoundVia = 'newspaper'): NeighbourRecord {
     const r = this.ensure(name, nowMs)
     const prev = r.status
     const merged: NaraStatus = prev ? { ...prev } : { ...s, Observations: null }
@@ -257,6 +262,7 @@ export class Neighbourhood {
     if (s.coordinates) merged.coordinates = s.coordinates
     if (s.Observations) merged.Observations = { ...(prev?.Observations ?? {}), ...s.Observations }
     r.status = merged
+    if (merged.MeshIP !== r.meshIP) r.meshFoundVia = merged.MeshIP === '' ? '' : via
     r.meshIP = merged.MeshIP
     r.meshEnabled = merged.MeshEnabled
     if (merged.PublicKey && !r.keyBound) r.publicKey = merged.PublicKey

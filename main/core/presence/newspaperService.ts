@@ -54,7 +54,7 @@ export class NewspaperService {
       aura: computeAura(me.soulText, me.name, me.personality, BigInt(uptimeS)),
       publicKey: me.publicKeyBase64,
       id: me.id,
-      meshIP: c.config.meshIP,
+      meshIP: c.advertisedMeshIP(),
       coordinates: this.deps.coordinates,
       transportMode: c.config.transport,
       ledger: { total: c.ledger.size, byService: c.ledger.countsByService(), critical: c.ledger.criticalCount(), mode: c.ledger.mode, budgetMb: c.ledger.profile.budgetMb, maxEvents: c.ledger.capacity },

@@ -33,6 +33,10 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
       .map((r) => r.name)
   }
 
+  memoryModeOf(name: string): string | undefined {
+    return this.core.neighbourhood.get(name)?.status?.memory_mode
+  }
+
   isKnown(name: string): boolean {
     return !!this.core.neighbourhood.get(name)
   }
@@ -52,7 +56,7 @@ export class PeerDirectory implements MeshDirectory, BulkDirectory {
     if (peer.name === c.identity.name || peer.name === '') return
     if (!c.neighbourhood.admits(peer.name, c.clock.nowMs())) return c.drops.count('mesh_admission_limited', peer.name)
     if (opts?.bind && peer.publicKey) c.neighbourhood.bindKey(peer.name, peer.publicKey, c.clock.nowMs())
-    const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
+    const r = c.neighbourhood.importIdentity(peer.name, { publicKey: peer.publicKey, meshIP: peer.meshIP, via: peer.via ?? 'zine' }, c.clock.nowMs(), opts?.overwrite ? 'overwrite' : 'fill')
     if (opts?.overwrite || opts?.direct) r.viaMesh = true
     c.emitPeer(peer.name)
   }

@@ -9,19 +9,36 @@ import type { EventView, NeighbourView, PeerStatus, Trust } from '../views'
 import type { NeighbourRecord } from './neighbourhood'
 import { missingThresholdSeconds, type OnlineProjection } from './projection'
 import { claimantWarning } from './trust'
+import { newspaperIntervalMs } from './cadence'
 
 const NS_PER_S = 1_000_000_000n
+/** Slack over a peer's own newspaper interval before its silence counts. */
+export const NEWSPAPER_SLACK_S = 30
+
+/**
+ * How long our own sighting of a peer keeps it ONLINE: the MISSING threshold, or the peer's own
+ * newspaper interval plus slack when that is longer — a quiet Go nara (Chattiness near 0) posts
+ * every 300 s, exactly the threshold, and would otherwise flip MISSING and back each cycle.
+ */
+export function sightingWindowSeconds(r: NeighbourRecord, threshold: number): number {
+  const chattiness = r.status?.Chattiness
+  if (chattiness === undefined) return threshold
+  return Math.max(threshold, newspaperIntervalMs(chattiness) / 1000 + NEWSPAPER_SLACK_S)
+}
 
 export function peerStatus(r: NeighbourRecord, projection: OnlineProjection, nowNs: bigint, ownTransport: string): PeerStatus {
   const threshold = missingThresholdSeconds(r.status?.transport_mode, ownTransport)
   const projected = projection.stateOf(r.name)
   const obsAtNs = BigInt(r.observation.last_seen ?? 0) * NS_PER_S
   const obs = r.observation.online
+  // While we see it ONLINE ourselves, its own newspaper cadence may stretch the window (an
+  // explicit MISSING/OFFLINE in the projection still wins: the window only delays decay).
+  const window = obs === 'ONLINE' ? sightingWindowSeconds(r, threshold) : threshold
   if (projected && (projected.lastEventTs >= obsAtNs || !obs)) {
-    return projection.statusOf(r.name, nowNs, threshold) ?? 'MISSING'
+    return projection.statusOf(r.name, nowNs, window) ?? 'MISSING'
   }
   if (obs === 'OFFLINE') return 'OFFLINE'
-  if (obs === 'ONLINE' && nowNs - obsAtNs <= BigInt(threshold) * NS_PER_S) return 'ONLINE'
+  if (obs === 'ONLINE' && nowNs - obsAtNs <= BigInt(window) * NS_PER_S) return 'ONLINE'
   return 'MISSING'
 }
 
@@ -66,6 +83,7 @@ export function neighbourView(r: NeighbourRecord, status: PeerStatus, projection
     buzz: s?.Buzz ?? 0,
     meshIP: r.meshIP,
     transport: r.viaPlaza && r.viaMesh ? 'both' : r.viaPlaza ? 'plaza' : r.viaMesh ? 'mesh' : 'relayed',
+    foundVia: r.meshIP && r.meshFoundVia ? r.meshFoundVia : null,
     trust: r.trust,
     lastPingRttMs: o.last_ping_rtt ?? null,
     coordinates: s?.coordinates ? { ...s.coordinates } : null,

@@ -10,18 +10,18 @@ import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVot
 import { decodeJourneyCompletion, type JourneyCompletion } from '../protocol/world'
 import { decodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
 import { decodeLedgerRequest, decodeLedgerResponse, encodeLedgerResponse, legacyToSocialEvent, socialEventToLegacy } from '../protocol/ledgerMessages'
-import { isPublicKeyText, parsePublicKey } from '../protocol/crypto'
-import type { SyncEvent, SyncEventOf } from '../protocol/types'
+import { parsePublicKey } from '../protocol/crypto'
+import type { NaraObservation, SyncEvent, SyncEventOf } from '../protocol/types'
 import { TOPIC, classifyTopic, ledgerResponseTopic } from '../plaza/topics'
 import type { NewspaperView, Trust } from '../views'
 import type { PresenceCore } from './core'
+import type { NeighbourRecord } from './neighbourhood'
 import type { HeyThereSender } from './heyThere'
-import { HOWDY_MAX_NEIGHBOURS, selectNeighborsForHowdy, type HowdyCoordinator } from './howdy'
+import { howdyNeighbourLimit, selectNeighborsForHowdy, type HowdyCoordinator } from './howdy'
 import type { NewspaperService } from './newspaperService'
 import type { Sightings } from './sightings'
 import type { StartTimeVotes } from './startTime'
 import { SeenSignatures, checkTimeNs, checkTimeSec, judgeClaim, type SignatureCheck, type TrustDecision } from './trust'
-import type { NaraObservation } from '../protocol/types'
 
 export interface PlazaHandlerDeps {
   sightings: Sightings
@@ -201,7 +201,7 @@ export class PlazaHandlers {
     const now = c.clock.nowMs()
     if (d.bind) c.neighbourhood.bindKey(p.From, d.bind, now)
     // Go overwrites the key (a change is only logged); a bound key stays (trust.ts).
-    const r = c.neighbourhood.importIdentity(p.From, { meshIP: p.MeshIP, id: p.ID }, now, 'overwrite')
+    const r = c.neighbourhood.importIdentity(p.From, { meshIP: p.MeshIP, id: p.ID, via: 'hey_there' }, now, 'overwrite')
     r.viaPlaza = true
     if (!r.trustFromNewspaper) r.trust = 'verified'
     if (c.addEvent(e, 'verified') === 'duplicate') return c.drops.count('hey_there_replay', p.From)
@@ -264,7 +264,7 @@ export class PlazaHandlers {
     if (!this.admits(h.From, 'howdy')) return
     const now = c.clock.nowMs()
     if (j.bind) c.neighbourhood.bindKey(h.From, j.bind, now)
-    const r = c.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now)
+    const r = c.neighbourhood.mergeStatus(h.From, { ...h.Me, Observations: null }, now, 'howdy')
     this.deps.sightings.seen(h.From, 0)
     r.viaPlaza = true
     if (!r.trustFromNewspaper) r.trust = 'verified'
@@ -273,10 +273,13 @@ export class PlazaHandlers {
       c.lifecycle('howdy', `howdy from ${h.From}`)
       c.plazaSignal({ kind: 'howdy', from: h.From })
       this.deps.startTimeVotes.add(h.You?.start_time, h.Me.HostStats?.Uptime ?? 0)
+      // Counted, never acted on: a Go peer that saw us go quiet says so until it hears us again.
+      if (!h.You?.start_time) c.flag('howdy_you_without_start_time')
+      if (h.You?.online && h.You.online !== 'ONLINE') c.flag(`howdy_says_we_are_${h.You.online.toLowerCase()}`)
       for (const n of h.Neighbors ?? []) {
         if (!n.Name || n.Name === c.identity.name) continue
         const existing = c.neighbourhood.get(n.Name)
-        c.neighbourhood.importIdentity(n.Name, { publicKey: n.PublicKey, meshIP: n.MeshIP, id: n.ID }, now, existing?.publicKey ? 'fill' : 'overwrite')
+        c.neighbourhood.importIdentity(n.Name, { publicKey: n.PublicKey, meshIP: n.MeshIP, id: n.ID, via: 'howdy-neighbour' }, now, existing?.publicKey ? 'fill' : 'overwrite')
         c.neighbourhood.mergeObservation(n.Name, n.Observation, now)
         c.emitPeer(n.Name)
       }
@@ -289,13 +292,13 @@ export class PlazaHandlers {
     const c = this.core
     const plaza = c.plaza()
     if (c.config.readOnly || !plaza?.connected) return
-    const neighbours = selectNeighborsForHowdy(c.neighbourhood.all(), c.identity.name, target, mentioned, HOWDY_MAX_NEIGHBOURS)
+    const neighbours = selectNeighborsForHowdy(c.neighbourhood.all(), c.identity.name, target, mentioned, howdyNeighbourLimit(c.ledger.mode))
     const h = buildHowdy(
       {
         from: c.identity.name,
         to: target,
         seq,
-        you: { ...(c.neighbourhood.get(target)?.observation ?? {}) },
+        you: howdyYou(c.neighbourhood.get(target)),
         neighbors: neighbours.length ? neighbours : null,
         me: this.deps.newspaper.ownStatus(true)
       },
@@ -353,6 +356,7 @@ export class PlazaHandlers {
     if (!e) return
     if (e.social.actor === c.identity.name) return
     if (!this.timely('event', e, 'social')) return
+    if (e.social.target === c.identity.name && e.social.type === 'observation' && e.social.reason === 'offline') c.flag('peer_saw_us_offline')
     let trust: Trust = 'unsigned'
     if (isSigned(e)) {
       const key = c.neighbourhood.keyOf(e.emitter ?? '')
@@ -413,4 +417,18 @@ function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/**
+ * The `You` of a howdy we send: our observation of the newcomer, with a start time whenever we
+ * have one — its first-seen time, else when we saw its current run begin (Go sends 0 when it was
+ * booting at first sight, and 0 is no vote at all).
+ */
+export function howdyYou(r: NeighbourRecord | undefined): NaraObservation {
+  const you: NaraObservation = { ...(r?.observation ?? {}) }
+  if (!you.start_time && r) {
+    const seen = r.runSinceSec || r.firstSightingSec
+    if (seen > 0) you.start_time = seen
+  }
+  return you
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_MESH_PORT, DEFAULT_SCAN_CIDR, parseCidr, parseListenAddress, type HostPort } from '../mesh/address'
 
 export type MeshPlan =
-  | { on: true; listen: HostPort; meshIP: string; scanCidr: string }
+  | { on: true; listen: HostPort; meshIP: string; scanCidr: string; warning: string | null }
   | { on: false; meshIP: ''; why: string }
   | { on: false; error: string }
 
@@ -33,5 +33,8 @@ export function planMesh(input: MeshPlanInput): MeshPlan {
   if (listenText === '' && meshIP === '') return { on: false, meshIP: '', why: NO_MESH_ADDRESS }
   const listen = parseListenAddress(listenText || `${meshIP.includes(':') ? `[${meshIP}]` : meshIP}:${DEFAULT_MESH_PORT}`)
   if (!listen) return { on: false, error: `mesh listen '${listenText}' must look like 100.64.0.7:7433` }
-  return { on: true, listen, meshIP, scanCidr }
+  // Go naras dial port 7433 at a peer's mesh IP whatever it announces, so another port is served
+  // but unreachable for them.
+  const warning = listen.port === DEFAULT_MESH_PORT ? null : `mesh listen port ${listen.port}: Go naras always dial port ${DEFAULT_MESH_PORT} at our mesh IP, so they will not reach this mesh`
+  return { on: true, listen, meshIP, scanCidr, warning }
 }

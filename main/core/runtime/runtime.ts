@@ -147,7 +147,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       phase: this.phase,
       keychain: this.keychain.available,
       network: describePlaza(this.settings.get()),
-      mesh: m.on ? { on: true, listen: `${m.listen.host}:${m.listen.port}`, meshIP: m.meshIP } : { on: false, note: 'why' in m ? m.why : m.error },
+      mesh: m.on ? { on: true, listen: `${m.listen.host}:${m.listen.port}`, meshIP: m.meshIP, warning: m.warning } : { on: false, note: 'why' in m ? m.why : m.error },
       problem: this.problem
     }
   }

@@ -10,6 +10,6 @@ export interface RuntimeView {
   /** A keychain that really stores secrets is reachable. */
   keychain: boolean
   network: { plaza: Settings['plaza']; where: string; meets: string }
-  mesh: { on: true; listen: string; meshIP: string } | { on: false; note: string }
+  mesh: { on: true; listen: string; meshIP: string; warning: string | null } | { on: false; note: string }
   problem: string | null
 }
