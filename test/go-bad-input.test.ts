@@ -13,7 +13,7 @@ import { encodeEvent, newSocialEvent, signEvent } from '../main/core/protocol/ev
 import type { NaraObservation, NaraStatus } from '../main/core/protocol/types'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../main/core/plaza/transport'
 import { connectClient, recordingBroker } from './interop-harness'
-import { eventually, makeNode, testIdentity } from './support/nodes'
+import { eventually, makeNode, testIdentity, helloFrom } from './support/nodes'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -82,6 +82,7 @@ describe('bad or unexpected input from a Go peer', () => {
     expect(Buffer.byteLength(huge)).toBeGreaterThan(DEFAULT_MAX_PAYLOAD_BYTES)
     go.publish('nara/plaza/howdy', huge, { qos: 0 })
     await eventually(() => expect(dropped(node)['too_large']).toBe(1))
+    go.publish('nara/plaza/hey_there', helloFrom(GO, Date.now()), { qos: 0 })
     go.publish('nara/newspaper/gopher', buildNewspaper('gopher', goStatus(null), GO.signer!).payload, { qos: 0 })
     await eventually(() => expect(node.peers().find((p) => p.name === 'gopher')?.status).toBe('ONLINE'))
   })

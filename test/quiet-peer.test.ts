@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../main/core/clock'
 import { buildNewspaper } from '../main/core/protocol/newspaper'
 import type { NaraStatus } from '../main/core/protocol/types'
-import { makeNode, testIdentity } from './support/nodes'
+import { makeNode, testIdentity, helloFrom } from './support/nodes'
 
 function statusAfter(chattiness: number, seconds: number): string | undefined {
   const clock = new ManualClock()
@@ -20,6 +20,7 @@ function statusAfter(chattiness: number, seconds: number): string | undefined {
     Aura: { primary: '', secondary: '' }, Version: '', PublicUrl: '', PublicKey: id.publicKeyBase64, ID: id.id, MeshEnabled: false, MeshIP: '', transport_mode: 'hybrid'
   }
   clock.advance(200_000) // past our own boot
+  node.receive('nara/plaza/hey_there', helloFrom(id, clock.nowMs()))
   node.receive('nara/newspaper/quietgo', Buffer.from(buildNewspaper('quietgo', status, id.signer!).payload))
   clock.advance(seconds * 1000)
   return node.peers().find((p) => p.name === 'quietgo')?.status

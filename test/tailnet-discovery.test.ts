@@ -12,7 +12,7 @@ import { NodeMesh } from '../main/core/mesh/nodeMesh'
 import { StandaloneMeshNode } from '../main/core/mesh/standalone'
 import { buildNewspaper } from '../main/core/protocol/newspaper'
 import type { NaraStatus } from '../main/core/protocol/types'
-import { makeNode, testIdentity } from './support/nodes'
+import { makeNode, testIdentity, helloFrom } from './support/nodes'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -86,6 +86,7 @@ describe('mesh peers from the plaza', () => {
     }
     const published: { name: string; foundVia: string | null }[] = []
     node.on('peer', (v) => published.push({ name: v.name, foundVia: v.foundVia })) // what the data plane publishes
+    node.receive('nara/plaza/hey_there', helloFrom(id, Date.now())) // its hello carries no MeshIP: the paper's is the first
     node.receive('nara/newspaper/meshcarol', Buffer.from(buildNewspaper('meshcarol', status, id.signer!).payload))
     expect(node.directory.onlineMeshPeers()).toEqual(['meshcarol'])
     expect(node.peers().find((p) => p.name === 'meshcarol')).toMatchObject({ meshIP: '100.90.1.2', foundVia: 'newspaper' })

@@ -12,7 +12,7 @@ import { vivaldiDistance, vivaldiUpdate, validCoordinates } from '../main/core/p
 import { buildNewspaper, decodeNewspaper } from '../main/core/protocol/newspaper'
 import type { Coordinates, NaraStatus } from '../main/core/protocol/types'
 import { recordingBroker } from './interop-harness'
-import { eventually, makeNode, testIdentity } from './support/nodes'
+import { eventually, makeNode, testIdentity, helloFrom } from './support/nodes'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -78,6 +78,7 @@ describe('the node moves its coordinates from maintenance pings', () => {
       Aura: { primary: '', secondary: '' }, Version: '', PublicUrl: '', PublicKey: peer.publicKeyBase64, ID: peer.id, MeshEnabled: true, MeshIP: '100.70.1.1', transport_mode: 'hybrid',
       coordinates: { x: 30, y: 40, height: 0.00001, error: 0.2 }
     }
+    node.receive('nara/plaza/hey_there', helloFrom(peer, clock.nowMs()))
     node.receive('nara/newspaper/farpeer', Buffer.from(buildNewspaper('farpeer', status, peer.signer!).payload))
     const before = node.vivaldiCoordinates
     clock.advance(30_000)

@@ -4,6 +4,7 @@ import { sha256 } from '../../main/core/protocol/crypto'
 import { resolveConfig, type ConfigInput, type Timings } from '../../main/core/config'
 import { NaraNode, type NaraNodeOptions } from '../../main/core/node'
 import { systemClock, type Clock } from '../../main/core/clock'
+import { encodeEvent, newHeyThereEvent, signEvent } from '../../main/core/protocol/events'
 
 export const FAST_TIMINGS: Partial<Timings> = {
   heyThereJitterMs: 30,
@@ -49,4 +50,13 @@ export function clockAt(atMs: number): Clock {
     setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms),
     clearTimeout: (h) => systemClock.clearTimeout(h)
   }
+}
+
+/**
+ * A peer's signed hey_there at `atMs` (its own clock): the timed evidence a running nara gives when
+ * it starts. A newspaper alone raises nobody (it carries no date), so tests that meet a peer through
+ * its papers let it say hello first, as Go does.
+ */
+export function helloFrom(peer: Identity, atMs: number, meshIP = ''): Buffer {
+  return Buffer.from(encodeEvent(signEvent(newHeyThereEvent({ From: peer.name, PublicKey: peer.publicKeyBase64, MeshIP: meshIP, ID: peer.id }, BigInt(atMs) * 1_000_000n), peer.name, peer.signer!)))
 }

@@ -43,6 +43,8 @@ export interface NeighbourRecord {
   goneAtMs: number
   /** Where the current mesh IP came from ('' while none). */
   meshFoundVia: MeshFoundVia | ''
+  /** When its last verified newspaper arrived (ms; 0 = none): it listens, even while no timed evidence shows it alive. */
+  lastPaperMs: number
 }
 
 export interface IdentityHint {
@@ -126,7 +128,7 @@ export class Neighbourhood {
       r = {
         name, status: null, publicKey: '', id: '', meshIP: '', meshEnabled: false, observation: {},
         trust: 'unsigned', trustFromNewspaper: false, firstSeenMs: nowMs, lastSeenMs: 0, firstSightingSec: 0, runSinceSec: 0,
-        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0, meshFoundVia: ''
+        viaPlaza: false, viaMesh: false, keyBound: false, claimants: [], goneAtMs: 0, meshFoundVia: '', lastPaperMs: 0
       }
       this.records.set(name, r)
     }

@@ -330,6 +330,7 @@ export class PlazaHandlers {
       r.trust = trust
       r.trustFromNewspaper = true
       r.viaPlaza = true
+      r.lastPaperMs = now
       // A paper carries no date, so it only keeps a peer alive that timed evidence (a hey_there,
       // a howdy, a verified event) showed alive: an old paper replayed cannot raise anyone.
       if (wasOnline) this.deps.sightings.seen(name, 0)

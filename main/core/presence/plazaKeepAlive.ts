@@ -75,13 +75,15 @@ export function buildOnlineObservation(core: Pick<PresenceCore, 'identity' | 'si
 /** Peers whose Go projection of us matters (see LISTENER_WINDOW_MS), newest first. */
 export function plazaListeners(core: Pick<PresenceCore, 'identity' | 'neighbourhood' | 'peerStatus' | 'clock'>): KeepAlivePeer[] {
   const now = core.clock.nowMs()
-  const out: { r: NeighbourRecord; online: boolean }[] = []
+  const out: { r: NeighbourRecord; online: boolean; heardMs: number }[] = []
   for (const r of core.neighbourhood.all()) {
-    if (r.name === core.identity.name || !r.viaPlaza || now - r.lastSeenMs > LISTENER_WINDOW_MS) continue
+    // A verified paper says it listens even where no timed evidence (yet) shows it alive to us.
+    const heardMs = Math.max(r.lastSeenMs, r.lastPaperMs)
+    if (r.name === core.identity.name || !r.viaPlaza || now - heardMs > LISTENER_WINDOW_MS) continue
     const status = core.peerStatus(r)
-    if (status !== 'OFFLINE') out.push({ r, online: status === 'ONLINE' })
+    if (status !== 'OFFLINE') out.push({ r, online: status === 'ONLINE', heardMs })
   }
-  out.sort((a, b) => b.r.lastSeenMs - a.r.lastSeenMs)
+  out.sort((a, b) => b.heardMs - a.heardMs)
   return out.map(({ r, online }) => ({ name: r.name, online, personality: r.status?.Personality ?? null }))
 }
 
