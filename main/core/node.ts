@@ -724,6 +724,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   neighbourView(r: NeighbourRecord): NeighbourView {
     const v = neighbourView(r, this.peerStatus(r), this.projection)
+    const b = this.social.barrioOfPeer(r)
+    v.barrio = { name: b.name, emoji: b.emoji, method: b.method }
     v.checkpoint = this.checkpoints.anchoredHistory(r.name)
     if (v.checkpoint && v.checkpoint.restarts > v.restarts) v.restarts = v.checkpoint.restarts
     return v
