@@ -10,6 +10,10 @@ import { flairAwards, type Standing } from '../main/core/social/networkFlair'
 import { applyProximity, deriveClout, eventWeight, rankNextHops, socialRecords } from '../main/core/social/clout'
 import { teaseResonates } from '../main/core/social/teasing'
 import type { Coordinates, Personality, SyncEvent } from '../main/core/protocol/types'
+import { barrioOf } from '../main/core/social/barrio'
+import { zeroStatus } from '../main/core/protocol/status'
+import { ManualClock } from '../main/core/clock'
+import { makeNode } from './support/nodes'
 
 const V = JSON.parse(readFileSync(join(__dirname, 'vectors-local/network.json'), 'utf8'))
 const coords = (c: { X: number; Y: number; Height: number; Error: number } | null | undefined): Coordinates | null =>
@@ -146,3 +150,59 @@ describe('next hop by clout (vectors-local/network.json)', () => {
     expect(rankNextHops('me', 'x', new Set(), ['me', 'far', 'nan', 'sink'], got, identity)).toEqual(['nan', 'far', 'sink'])
   })
 })
+
+describe('barrios of neighbours (vectors-local/network.json)', () => {
+  it(`a peer's grid barrio equals the reference's, absurd coordinates included`, () => {
+    let grid = 0
+    for (const c of V.peer_barrios) {
+      if (c.index < 0) continue
+      grid++
+      const b = barrioOf('peer', { x: c.x, y: c.y, height: 1, error: 0.5 }, c.grid, new Date())
+      expect(b, `${c.x},${c.y} @${c.grid}`).toMatchObject({ index: c.index, method: 'grid' })
+    }
+    expect(grid).toBe(V.peer_barrios.length)
+  })
+})
+
+describe('a node shows its standing and its neighbours\' barrios', () => {
+  function nodeWithPeers() {
+    const clock = new ManualClock(1_770_000_000_000)
+    const hostStats = { ...zeroStatus().HostStats, LoadAvg: 0.05 }
+    const n = makeNode('standing', 'mqtt://127.0.0.1:1', {}, { clock, hostStats: () => hostStats })
+    const nowS = Math.floor(clock.nowMs() / 1000)
+    const peers: Record<string, Coordinates | undefined> = {
+      near: { x: 12, y: -40, height: 1, error: 0.3 },
+      absurd: { x: 1e308, y: -9.3e20, height: -1e300, error: 1e300 },
+      bare: undefined
+    }
+    for (const [name, coordinates] of Object.entries(peers)) {
+      const r = n.neighbourhood.mergeStatus(name, { ...zeroStatus(), ...(coordinates ? { coordinates } : {}) }, clock.nowMs())
+      Object.assign(r.observation, { online: 'ONLINE', last_seen: nowS, ...(name === 'bare' ? {} : { start_time: nowS - 1000, restarts: 4 }) })
+    }
+    return { n, clock, peers }
+  }
+
+  it('Flair = identity flair + network awards, as the self view shows it', () => {
+    const { n, clock } = nodeWithPeers()
+    // Three peers, our own start time not yet formed: 🤔; chattiness 100: 💬; load 0.05: 🆒; just up: 👶📡.
+    expect(n.selfView().flair.endsWith('🤔💬🆒👶📡')).toBe(true)
+    clock.advance(7 * 3600_000)
+    expect(n.selfView().flair.endsWith('🤔💬🆒')).toBe(true)
+    expect(n.selfView().flair).not.toContain('👶')
+  })
+
+  it('every neighbour view carries its barrio: grid from coordinates (absurd ones too), vibe without', () => {
+    const { n, peers } = nodeWithPeers()
+    const when = new Date(1_770_000_000_000)
+    for (const name of ['near', 'absurd']) {
+      const want = barrioOf(name, peers[name], 50, when)
+      expect(n.neighbour(name)!.barrio).toEqual({ name: want.name, emoji: want.emoji, method: 'grid' })
+    }
+    expect(n.neighbour('bare')!.barrio).toEqual({ ...pick(barrioOf('bare', null, 50, when)), method: 'vibe' })
+    expect(n.neighbours().every((v) => !!v.barrio?.emoji)).toBe(true)
+  })
+})
+
+function pick(b: { name: string; emoji: string }) {
+  return { name: b.name, emoji: b.emoji }
+}
