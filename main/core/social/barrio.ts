@@ -58,7 +58,8 @@ export function vibe(name: string, when: Date): bigint {
   return sha256(text).readBigUInt64BE(0)
 }
 
-function usable(c: Coordinates | null | undefined): c is Coordinates {
+/** Go `IsValid`: all four numbers finite (anything else from a peer counts as no coordinates). */
+export function usable(c: Coordinates | null | undefined): c is Coordinates {
   return !!c && [c.x, c.y, c.height, c.error].every((v) => Number.isFinite(v))
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Coordinates, Personality, SyncEvent } from '../protocol/types'
 import { teaseResonates } from './teasing'
+import { usable } from './barrio'
 
 export interface SocialRecord {
   id: string
@@ -111,10 +112,6 @@ export function socialRecords(events: Iterable<SyncEvent>): SocialRecord[] {
   return out
 }
 
-function finite(c: Coordinates | null | undefined): c is Coordinates {
-  return !!c && [c.x, c.y, c.height, c.error].every((v) => typeof v === 'number' && Number.isFinite(v))
-}
-
 /** Vivaldi distance: Euclidean in the plane plus both heights. */
 export function distance(a: Coordinates, b: Coordinates): number {
   const dx = a.x - b.x
@@ -133,7 +130,7 @@ export function applyProximity(base: ReadonlyMap<string, number>, mine: Coordina
   if (!mine) return out
   for (const [name, clout] of base) {
     const theirs = coordsOf(name)
-    if (!finite(theirs)) continue
+    if (!usable(theirs)) continue
     const weighted = clout * 0.7 + clout * Math.exp(-distance(mine, theirs) / 100) * 0.3
     if (Number.isFinite(weighted)) out.set(name, weighted)
   }
@@ -145,7 +142,7 @@ export function applyProximity(base: ReadonlyMap<string, number>, mine: Coordina
  * clout, highest first; once all are visited, the originator if it is online. Go's sort leaves
  * ties in no particular order; `shuffle` decides ours.
  */
-export function rankNextHops(me: string, originator: string, visited: ReadonlySet<string>, online: readonly string[], clout: ReadonlyMap<string, number>, shuffle: <T>(xs: T[]) => T[]): string[] {
+export function rankNextHops(me: string, originator: string, visited: ReadonlySet<string>, online: readonly string[], clout: ReadonlyMap<string, number>, shuffle: (xs: string[]) => string[]): string[] {
   const fresh = [...new Set(online)].filter((n) => n !== me && n !== originator && !visited.has(n))
   if (fresh.length === 0) return me !== originator && online.includes(originator) ? [originator] : []
   const score = (n: string): number => clout.get(n) ?? 0

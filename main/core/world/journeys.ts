@@ -13,6 +13,7 @@ import { TOPIC } from '../plaza/topics'
 import type { PresenceCore } from '../presence/core'
 import type { JourneyView } from '../views'
 import { rankNextHops } from '../social/clout'
+import { shuffle } from '../clock'
 
 /** Go's stamps, picked by hop count. */
 export const STAMPS = ['🌟', '🎉', '🚀', '💫', '✨', '🌈', '🎊', '💖', '🌸', '🔥'] as const
@@ -156,15 +157,9 @@ export class WorldJourneys {
 
   /** Go `ChooseNextNara`: unvisited online peers by our clout for them, the originator last; ties in random order. */
   private candidates(m: WorldMessage): string[] {
-    const shuffle = <T>(xs: T[]): T[] => {
-      for (let i = xs.length - 1; i > 0; i--) {
-        const j = this.core.random.intn(i + 1)
-        ;[xs[i], xs[j]] = [xs[j] as T, xs[i] as T]
-      }
-      return xs
-    }
     const visited = new Set(m.hops.map((h) => h.nara))
-    return rankNextHops(this.core.identity.name, m.originator, visited, this.host.onlinePeers(), this.host.clout(), shuffle).slice(0, FORWARD_ATTEMPTS)
+    const random = (xs: string[]): string[] => shuffle(xs, this.core.random)
+    return rankNextHops(this.core.identity.name, m.originator, visited, this.host.onlinePeers(), this.host.clout(), random).slice(0, FORWARD_ATTEMPTS)
   }
 
   private async forward(m: WorldMessage): Promise<string | null> {
