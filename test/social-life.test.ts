@@ -134,6 +134,9 @@ describe('newspapers carry plate, barrio and trend', () => {
       expect(s.Trend).toMatch(/-style$/)
       expect(s.TrendEmoji).not.toBe('')
       expect(s.Flair).toContain(s.TrendEmoji)
+      // Network awards close the Flair: two peers (no age awards), up for minutes: 👶, and 📡 while booting.
+      expect(s.Flair).toMatch(/👶(📡)?$/u)
+      expect(bart.neighbour('lisa')!.barrio).toEqual({ name: barrioOf('lisa', s.coordinates, 50, new Date()).name, emoji: s.LicensePlate, method: 'grid' })
       withTrend = s
     }, 20000, 100)
     expect(withTrend).not.toBeNull()

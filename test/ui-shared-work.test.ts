@@ -81,7 +81,11 @@ describe('shared work in the UI', () => {
     const cp = newCheckpointEvent({ version: 2, subject: 'sw-lisa', subject_id: home.neighbour('sw-lisa')!.id, observation: { restarts: 3, total_uptime: 7200 }, as_of_time: asOf, round: 1, voter_ids: [], signatures: [] }, home.clock.nowNs())
     expect(home.addEvent(cp, 'verified')).toBe('added')
     await nav('neighbours')
+    const lisaBarrio = home.neighbour('sw-lisa')!.barrio!
+    await page.waitForSelector(`[data-nara="sw-lisa"] [data-barrio="${lisaBarrio.name}"]`)
+    expect(await page.textContent(`[data-nara="sw-lisa"] [data-barrio]`)).toBe(lisaBarrio.emoji)
     await page.click('[data-nara="sw-lisa"]')
+    expect(await page.textContent(`[data-barrio="${lisaBarrio.name}"]`)).toContain(`Barrio ${lisaBarrio.name} ${lisaBarrio.emoji}`)
     await page.waitForSelector(`[data-checkpoint="${cp.id}"]`)
     expect(await page.textContent(`[data-checkpoint="${cp.id}"]`)).toContain('3')
     expect(home.neighbour('sw-lisa')?.checkpoint).toMatchObject({ asOfTime: asOf, restarts: 3 })

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { NaraNode } from '../main/core/node'
+import { newSocialEvent, signEvent } from '../main/core/protocol/events'
 import { addHop, verifyWorldMessage, worldMessageId, type WorldMessage } from '../main/core/protocol/world'
 import { createCommandRouter } from '../main/core/bus/control/router'
 import { DataPlane } from '../main/core/bus/dataPlane'
@@ -55,6 +56,32 @@ describe('world journeys among our own nodes', () => {
     bridge.close()
     expect(ori.drops.get('world_forward_failed')).toBe(0)
   }, 30000)
+
+  it('the postcard goes first to the peer we hold in highest clout (Go ChooseNextNara), not at random', async () => {
+    const nodes = await fourNodes()
+    const [ori, , b, c] = nodes as [NaraNode, NaraNode, NaraNode, NaraNode]
+    // Stash-stored service events make their actor helpful in ori's eyes: rel-c most, rel-b less, rel-a nothing.
+    let ts = BigInt(Date.now()) * 1_000_000n
+    const helped = (by: NaraNode, times: number) => {
+      for (let i = 0; i < times; i++) {
+        const e = signEvent(newSocialEvent({ type: 'service', actor: by.name, target: 'ori', reason: 'stash-stored' }, ts++), by.name, by.identity.signer!)
+        expect(ori.addEvent(e, 'verified')).toBe('added')
+      }
+    }
+    helped(c, 3)
+    helped(b, 1)
+    const clout = ori.social.clout()
+    expect(clout.get('rel-c')!).toBeGreaterThan(clout.get('rel-b')!)
+    expect(clout.get('rel-b')!).toBeGreaterThan(0)
+    expect(clout.has('rel-a')).toBe(false)
+    for (let k = 0; k < 3; k++) {
+      const started = await ori.world.start(`postcard ${k}`)
+      expect(started.ok).toBe(true)
+      const id = started.ok ? started.id : ''
+      await eventually(() => expect(journeyOf(ori, id)?.state).toBe('complete'), 10000)
+      expect(journeyOf(ori, id)!.hops[0]!.nara).toBe('rel-c')
+    }
+  }, 40000)
 
   it('refuses broken chains, loops, replays, strangers posing as us and oversized postcards, by counted reason', async () => {
     const nodes = await fourNodes()

@@ -24,6 +24,15 @@ export interface Random {
   float(): number
 }
 
+/** Fisher–Yates in place with `random`; returns the same array. */
+export function shuffle<T>(xs: T[], random: Pick<Random, 'intn'>): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = random.intn(i + 1)
+    ;[xs[i], xs[j]] = [xs[j] as T, xs[i] as T]
+  }
+  return xs
+}
+
 let nextTimerId = 1
 
 export const systemClock: Clock = (() => {

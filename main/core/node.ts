@@ -234,7 +234,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       weightedBuzz: () => this.weightedBuzz(),
       selfObservation: () => this.selfObservation(),
       active: () => this.state === 'online' || this.state === 'joining',
-      social: () => ({ licensePlate: this.social.licensePlate, trend: this.social.trend })
+      social: () => ({ licensePlate: this.social.licensePlate, trend: this.social.trend, flair: this.ownFlair() })
     })
     this.howdy = new HowdyCoordinator({
       clock: this.clock,
@@ -288,6 +288,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.world = new WorldJourneys(this.core, {
       onlinePeers: () => this.directory.onlineMeshPeers(),
       keyOf: (name) => (name === this.identity.name ? this.signer.publicKey : this.neighbourhood.keyOf(name)),
+      clout: () => this.social.clout(),
       send: (name, m) => this.mesh?.relayWorld?.(name, m) ?? Promise.resolve(false),
       emit: (v) => this.emit('journey', v)
     })
@@ -748,6 +749,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   neighbourView(r: NeighbourRecord): NeighbourView {
     const v = neighbourView(r, this.peerStatus(r), this.projection)
+    const b = this.social.barrioOfPeer(r)
+    v.barrio = { name: b.name, emoji: b.emoji, method: b.method }
     v.checkpoint = this.checkpoints.anchoredHistory(r.name)
     if (v.checkpoint && v.checkpoint.restarts > v.restarts) v.restarts = v.checkpoint.restarts
     return v
@@ -775,7 +778,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       bonded: me.bonded,
       personality: { ...me.personality },
       aura: computeAura(me.soulText, me.name, me.personality, BigInt(Math.floor((this.clock.nowMs() - this.startedAtMs) / 1000))),
-      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality, this.social.trend.emoji),
+      flair: this.ownFlair(),
       licensePlate: this.social.licensePlate,
       barrio: this.social.barrioName,
       trend: this.social.trend.trend,
@@ -812,6 +815,13 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
 
   // ---------------------------------------------------------------------------------------
   // Internals
+
+  /** Our Flair as a Go nara's: identity part, then what our standing in the network earns. */
+  private ownFlair(): string {
+    const me = this.identity
+    const awards = this.social.flairAwards(this.selfObservation(), { chattiness: this.currentChattiness, loadAvg: this.hostStats().LoadAvg })
+    return baseFlair(me.name, me.soulText, me.bonded, me.personality, this.social.trend.emoji) + awards
+  }
 
   /** Our observation of ourselves, as it goes into howdy `Me.Observations`. */
   private selfObservation(): NaraObservation {

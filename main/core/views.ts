@@ -92,6 +92,8 @@ export interface NeighbourView {
   trust: Trust
   lastPingRttMs: number | null
   coordinates: { x: number; y: number; height: number; error: number } | null
+  /** Its barrio as we derive it (from its published coordinates, else its monthly vibe); absent outside a node. */
+  barrio?: { name: string; emoji: string; method: 'grid' | 'vibe' }
   /** Another key claimed this bound name (trust-model.md): shown as a warning; absent when none did. */
   keyWarning?: string
   /** Restarts and uptime anchored on the newest finalised checkpoint about this nara; null without one. */

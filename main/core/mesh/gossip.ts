@@ -3,7 +3,7 @@
  * last 5 minutes to 3–5 random ONLINE mesh peers and merge what they answer. A successful
  * exchange is evidence that the peer is alive.
  */
-import type { TimerHandle } from '../clock'
+import { shuffle, type TimerHandle } from '../clock'
 import type { ZineExchangeView, ZineVerdict } from '../views'
 import type { MeshHost } from './host'
 import type { MeshClient } from './client'
@@ -23,11 +23,7 @@ export function chattinessRateMs(chattiness: number, minS = 30, maxS = 300): num
 /** 3 + rand(0..2) targets, capped at the candidate count, picked by shuffle. */
 export function pickTargets(candidates: readonly string[], random: { intn(n: number): number }, short = false): string[] {
   const want = short ? 1 + random.intn(2) : 3 + random.intn(3)
-  const pool = [...candidates]
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = random.intn(i + 1)
-    ;[pool[i], pool[j]] = [pool[j]!, pool[i]!]
-  }
+  const pool = shuffle([...candidates], random)
   return pool.slice(0, Math.min(want, pool.length))
 }
 

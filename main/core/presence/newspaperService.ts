@@ -6,7 +6,6 @@
 import type { TimerHandle } from '../clock'
 import { computeAura } from '../protocol/aura'
 import { buildNewspaper } from '../protocol/newspaper'
-import { baseFlair } from '../protocol/personality'
 import type { Coordinates, HostStats, NaraObservation, NaraStatus } from '../protocol/types'
 import { newspaperTopic } from '../plaza/topics'
 import { newspaperIntervalMs } from './cadence'
@@ -21,8 +20,8 @@ export interface NewspaperDeps {
   selfObservation(): NaraObservation
   /** True while the node is joining or online (the cadence stops otherwise). */
   active(): boolean
-  /** Our social standing (social/service.ts): barrio plate and trend. */
-  social(): { licensePlate: string; trend: { trend: string; emoji: string } }
+  /** Our social standing (social/service.ts): barrio plate, trend, and our whole Flair. */
+  social(): { licensePlate: string; trend: { trend: string; emoji: string }; flair: string }
 }
 
 export class NewspaperService {
@@ -46,7 +45,7 @@ export class NewspaperService {
     return buildSelfStatus({
       licensePlate: social.licensePlate,
       trend: social.trend,
-      flair: baseFlair(me.name, me.soulText, me.bonded, me.personality, social.trend.emoji),
+      flair: social.flair,
       hostStats: this.deps.hostStats(),
       chattiness: c.chattiness(),
       buzz: this.deps.weightedBuzz(),

@@ -28,11 +28,24 @@ export function gridSize(rtts: readonly number[]): number {
   return Math.min(MAX_GRID, Math.max(MIN_GRID, median))
 }
 
+const INT64_MIN = -(2n ** 63n)
+const INT64_END = 2n ** 63n
+
+/**
+ * Go's int64(float64) for a cell number: out of range (absurd coordinates from a peer) it is
+ * implementation-defined; on amd64, where the reference runs, it yields the minimum int64.
+ */
+export function goCellNumber(v: number): bigint {
+  if (!Number.isFinite(v)) return INT64_MIN
+  const n = BigInt(Math.trunc(v))
+  return n >= INT64_MIN && n < INT64_END ? n : INT64_MIN
+}
+
 /** SHA-256 of the two cell numbers as big-endian int64s, first 8 bytes as uint64, mod 16. */
 export function gridCellIndex(cellX: number, cellY: number): number {
   const buf = Buffer.alloc(16)
-  buf.writeBigInt64BE(BigInt(cellX), 0)
-  buf.writeBigInt64BE(BigInt(cellY), 8)
+  buf.writeBigInt64BE(goCellNumber(cellX), 0)
+  buf.writeBigInt64BE(goCellNumber(cellY), 8)
   return Number(sha256(buf).readBigUInt64BE(0) % BigInt(CLUSTER_NAMES.length))
 }
 
@@ -45,7 +58,8 @@ export function vibe(name: string, when: Date): bigint {
   return sha256(text).readBigUInt64BE(0)
 }
 
-function usable(c: Coordinates | null | undefined): c is Coordinates {
+/** Go `IsValid`: all four numbers finite (anything else from a peer counts as no coordinates). */
+export function usable(c: Coordinates | null | undefined): c is Coordinates {
   return !!c && [c.x, c.y, c.height, c.error].every((v) => Number.isFinite(v))
 }
 

@@ -8,11 +8,13 @@ import { newSocialEvent, signEvent } from '../protocol/events'
 import type { SyncEvent } from '../protocol/types'
 import type { PresenceCore } from '../presence/core'
 import type { NeighbourRecord } from '../presence/neighbourhood'
-import type { Coordinates } from '../protocol/types'
+import type { Coordinates, NaraObservation } from '../protocol/types'
 import type { PeerStatus } from '../views'
 import { barrioOf, gridSize, sameBarrio, vibe, type Barrio } from './barrio'
 import { trendStep, type Trend, type TrendChange } from './trends'
 import { TeaseCooldown, teaseReason, type TeaseReason } from './teasing'
+import { flairAwards, type Standing } from './networkFlair'
+import { applyProximity, deriveClout, socialRecords } from './clout'
 
 export interface SocialTimings {
   /** Trend maintenance. Go: 30 s. */
@@ -67,6 +69,42 @@ export class SocialLife {
 
   get barrioName(): string {
     return (this.barrio ??= this.computeBarrio()).name
+  }
+
+  /** A neighbour's barrio as we derive it (Go `neighbourhoodMaintenance`): from its published coordinates, else its vibe. */
+  barrioOfPeer(r: NeighbourRecord): Barrio {
+    return barrioOf(r.name, r.status?.coordinates, this.grid, new Date(this.core.clock.nowMs()))
+  }
+
+  /** The awards our standing in the network earns (appended to our identity flair). */
+  flairAwards(self: NaraObservation, status: { chattiness: number; loadAvg: number }): string {
+    const c = this.core
+    const me = c.identity.name
+    const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+    const peers: Standing[] = c.neighbourhood
+      .all()
+      .filter((r) => r.name !== me)
+      .map((r) => ({
+        name: r.name,
+        online: this.host.statusOf(r) === 'ONLINE',
+        startTime: num(r.observation.start_time),
+        restarts: num(r.observation.restarts),
+        barrio: this.barrioOfPeer(r).name
+      }))
+    return flairAwards({
+      me: { name: me, online: true, startTime: num(self.start_time), restarts: num(self.restarts), barrio: this.barrioName },
+      peers,
+      chattiness: status.chattiness,
+      loadAvg: num(status.loadAvg),
+      uptimeS: num(self.last_seen) - num(self.last_restart)
+    })
+  }
+
+  /** Our clout for every nara our social events mention, leaning toward nearby peers (Go `getMyClout`). */
+  clout(): Map<string, number> {
+    const c = this.core
+    const base = deriveClout(socialRecords(c.ledger.query({ services: ['social'] })), c.identity.soulText, c.identity.personality, Math.floor(c.clock.nowMs() / 1000))
+    return applyProximity(base, this.host.coordinates, (name) => c.neighbourhood.get(name)?.status?.coordinates)
   }
 
   private computeBarrio(): Barrio {

@@ -91,3 +91,12 @@ export class TeaseCooldown {
     return true
   }
 }
+
+/**
+ * Go `TeaseResonates`: whether an event lands with this observer — SHA-256(event id ‖ soul) mod 100
+ * under a threshold of 50 + Sociability/5 − Chill/10 − Agreeableness/20, kept within [5, 95].
+ */
+export function teaseResonates(eventId: string, observerSoul: string, p: Personality): boolean {
+  const threshold = Math.min(95, Math.max(5, 50 + Math.trunc(p.Sociability / 5) - Math.trunc(p.Chill / 10) - Math.trunc(p.Agreeableness / 20)))
+  return u64mod(eventId + observerSoul, 100) < threshold
+}

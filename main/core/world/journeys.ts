@@ -12,6 +12,8 @@ import { addHop, encodeJourneyCompletion, isJourneyComplete, verifyWorldMessage,
 import { TOPIC } from '../plaza/topics'
 import type { PresenceCore } from '../presence/core'
 import type { JourneyView } from '../views'
+import { rankNextHops } from '../social/clout'
+import { shuffle } from '../clock'
 
 /** Go's stamps, picked by hop count. */
 export const STAMPS = ['🌟', '🎉', '🚀', '💫', '✨', '🌈', '🎊', '💖', '🌸', '🔥'] as const
@@ -29,6 +31,8 @@ export interface WorldHost {
   /** Mesh peers we consider ONLINE (Go: online naras with the mesh enabled). */
   onlinePeers(): string[]
   keyOf(name: string): Uint8Array | null
+  /** Our clout for others (social/clout.ts): the next hop is the unvisited peer we rate highest. */
+  clout(): ReadonlyMap<string, number>
   /** POST /world/relay to `name`; true when it answered 200. */
   send(name: string, m: WorldMessage): Promise<boolean>
   emit(v: JourneyView): void
@@ -151,17 +155,11 @@ export class WorldJourneys {
     }
   }
 
-  /** Go `ChooseNextNara` without clout (we compute none): any unvisited online peer, the originator last. */
+  /** Go `ChooseNextNara`: unvisited online peers by our clout for them, the originator last; ties in random order. */
   private candidates(m: WorldMessage): string[] {
-    const me = this.core.identity.name
-    const online = this.host.onlinePeers().filter((n) => n !== me)
-    const fresh = online.filter((n) => n !== m.originator && !m.hops.some((h) => h.nara === n))
-    if (fresh.length === 0) return me !== m.originator && online.includes(m.originator) ? [m.originator] : []
-    for (let i = fresh.length - 1; i > 0; i--) {
-      const j = this.core.random.intn(i + 1)
-      ;[fresh[i], fresh[j]] = [fresh[j] as string, fresh[i] as string]
-    }
-    return fresh.slice(0, FORWARD_ATTEMPTS)
+    const visited = new Set(m.hops.map((h) => h.nara))
+    const random = (xs: string[]): string[] => shuffle(xs, this.core.random)
+    return rankNextHops(this.core.identity.name, m.originator, visited, this.host.onlinePeers(), this.host.clout(), random).slice(0, FORWARD_ATTEMPTS)
   }
 
   private async forward(m: WorldMessage): Promise<string | null> {
