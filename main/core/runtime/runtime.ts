@@ -8,7 +8,7 @@
  * for them (snapshot, then stream) instead of depending on a push it may have missed.
  */
 import { EventEmitter } from 'node:events'
-import { systemClock, type Clock } from '../clock'
+import { systemClock, systemRandom, type Clock } from '../clock'
 import { silentLogger, type Logger } from '../config'
 import type { ControlReply } from '../control'
 import type { Carrier } from '../bus/carriers/carrier'
@@ -25,7 +25,8 @@ import type makeMdns from 'multicast-dns'
 import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
-import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
+import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, nameTakenMessage, type JoinState, type TimedStep } from './join-flow'
+import { probeName } from '../plaza/nameProbe'
 import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
 import { planMesh, type MeshPlan } from './mesh-plan'
 import { describePlaza } from './network-choice'
@@ -64,6 +65,8 @@ export interface RuntimeOptions {
   joinTimeouts?: Partial<Record<TimedStep, number>>
   /** How long a join from the first-run screen waits for the plaza's answer before it gives up. */
   joinConfirmMs?: number
+  /** Ask the plaza whether the name is held before a first-run join (plaza/nameProbe.ts); false = never ask. */
+  nameProbe?: false | { connectMs?: number; answerMs?: number }
   /** The control socket (`$XDG_RUNTIME_DIR/nara/<name>.sock`); false = none. */
   controlSocket?: { env?: Record<string, string | undefined> } | false
   /** Advertise and find mesh peers by multicast DNS (LANs without a tailnet); `socket` for tests. */
@@ -282,9 +285,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
 
   /** Builds node + mesh + nervous system for the identity; starts it when asked. */
   private async launch(who: Identity, start: boolean, settings = this.settings.get(), trialPassword?: string): Promise<{ ok: true } | { ok: false; error: string }> {
-    const stored = async (): Promise<string | null> =>
-      settings.mqttUser && this.keychain.available ? this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)).catch(() => null) : null
-    const password = trialPassword ?? this.opts.mqttPassword ?? this.sessionPassword ?? (await stored())
+    const password = await this.passwordFor(settings, trialPassword)
     this.secrets.add(who.soulText)
     this.secrets.add(password)
     const plan = planMesh({ listen: settings.meshListen, meshIP: settings.meshIP, transport: settings.transport, detect: this.opts.machine.detectMeshIP, scanCidr: this.opts.meshScanCidr })
@@ -338,6 +339,37 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     return { ok: true }
   }
 
+  /** The broker password for these settings: given for this attempt, on the command line, for this session, or kept in the keychain. */
+  private async passwordFor(settings: Settings, trial?: string): Promise<string | null> {
+    const stored = async (): Promise<string | null> =>
+      settings.mqttUser && this.keychain.available ? this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)).catch(() => null) : null
+    return trial ?? this.opts.mqttPassword ?? this.sessionPassword ?? (await stored())
+  }
+
+  /**
+   * Does another nara hold `name` on the broker these settings reach? Asked before we connect
+   * under the name (which would throw the holder off the plaza). Our own running node under that
+   * name is not asked about: the join replaces it.
+   */
+  private async nameTaken(name: string, settings: Settings, trialPassword?: string): Promise<boolean> {
+    const o = this.opts.nameProbe
+    if (o === false || settings.plaza !== 'broker') return false
+    if (this.current?.started && this.current.identity.name === name) return false
+    const password = await this.passwordFor(settings, trialPassword)
+    const r = await probeName({
+      broker: settings.brokerUrl,
+      name,
+      ...(settings.mqttUser ? { username: settings.mqttUser } : {}),
+      ...(password ? { password } : {}),
+      clock: this.clock,
+      random: systemRandom,
+      ...(o?.connectMs ? { connectMs: o.connectMs } : {}),
+      ...(o?.answerMs ? { answerMs: o.answerMs } : {})
+    })
+    if (r.kind === 'unknown') this.log.debug(`name probe: ${r.why}`)
+    return r.kind === 'taken'
+  }
+
   /** mDNS: tell the LAN where our mesh listens; every peer heard of is pinged before it is trusted. */
   private announce(name: string, plan: Extract<MeshPlan, { on: true }>, mesh: NodeMesh): MeshMdns | undefined {
     const host = plan.listen.host === '0.0.0.0' || plan.listen.host === '' ? plan.meshIP : plan.listen.host
@@ -387,6 +419,16 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const chosen = await chooseJoinSoul(this.soulContext(next.name), this.keychain, { ...req, name: next.name ?? '' }, this.opts.givenSoul != null)
     if (!chosen.ok) return soulFailed(chosen.error)
     const { identity: who, storeSoul } = chosen
+    // The soul is ready; asking the plaza about the name is the first part of connecting to it.
+    this.joinFlow.dispatch({ type: 'soul-ready' })
+    if (await this.nameTaken(who.name, next, req.mqttPassword)) {
+      // Nothing was launched or written: whatever ran before is still running.
+      const state = this.joinFlow.dispatch({ type: 'name-taken', name: who.name })
+      const error = state.step === 'error' ? state.message : nameTakenMessage(who.name, next.brokerUrl)
+      this.problem = error
+      this.publishView()
+      return fail(error)
+    }
 
     const wasRunning = this.current?.started === true ? this.current.identity : null
     if (req.mqttPassword) this.secrets.add(req.mqttPassword)
