@@ -288,6 +288,26 @@ describe('a name the plaza already binds to another key', () => {
     }, 40_000)
   }
 
+  it('a holder that was offline at the join and comes back takes the name: we step off with the message instead of throwing it off again', async () => {
+    const b = await withBroker()
+    const rt = build({ transport: 'mqtt' }, memoryKeychain())
+    await rt.start()
+    expect(await ask(rt, { cmd: 'first-run.join', name: 'rt-late', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    const ours = rt.node!
+    // Same name, another soul; its connection takes our client id and the broker drops ours.
+    const holder = makeNode('rt-late', b.url)
+    cleanups.push(() => holder.stop(1000))
+    await holder.start()
+    await eventually(() => expect(rt.view().problem).toMatch(/Another nara is already using the name "rt-late" on the plaza at .*left the plaza instead of throwing it off again/), 15_000)
+    expect(ours.nodeState).toBe('offline')
+    expect(ours.plaza).toBeNull() // no transport, so no reconnect can take the name back
+    const progress = await rt.dataPlane.get(keys.join)
+    expect(progress[0]?.value).toMatchObject({ step: 'error', message: expect.stringMatching(/already using the name "rt-late"/) })
+    expect(holder.plaza!.connects).toBe(1)
+    expect(holder.plazaConnected).toBe(true)
+    expect(holder.identity.id).not.toBe(ours.identity.id)
+  }, 30_000)
+
   it('the same soul coming back after its old process has gone (a restart) is not flagged', async () => {
     const b = await withBroker()
     const first = build({ transport: 'mqtt' }, memoryKeychain())

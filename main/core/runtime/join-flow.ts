@@ -29,6 +29,8 @@ export type JoinEvent =
   | { type: 'howdy-received'; from: string }
   | { type: 'timeout' }
   | { type: 'cancel' }
+  /** A connection we had was closed; the node reconnects by itself, so no step changes. */
+  | { type: 'lost' }
 
 export type TimedStep = 'keychain' | 'connect' | 'hey_there' | 'howdy'
 
@@ -122,6 +124,8 @@ export function joinEventFor(signal: PlazaSignal): JoinEvent {
       return { type: 'hey-there-echoed' }
     case 'howdy':
       return { type: 'howdy-received', from: signal.from }
+    case 'lost':
+      return { type: 'lost' }
   }
 }
 

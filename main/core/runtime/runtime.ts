@@ -299,7 +299,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     this.mesh = plan
     const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers(), dataPlane: this.dataPlane })
     ns.setDashboardUrl(this.dashboardUrl)
-    node.on('plaza', (signal) => this.joinFlow.dispatch(joinEventFor(signal)))
+    node.on('plaza', (signal) => {
+      this.joinFlow.dispatch(joinEventFor(signal))
+      if (signal.kind === 'lost') void this.stepOffIfNameTaken(node, settings)
+    })
     node.on('lifecycle', (step) => {
       if (step.step === 'left') {
         this.joinFlow.dispatch({ type: 'cancel' })
@@ -352,9 +355,30 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
    * name is not asked about: the join replaces it.
    */
   private async nameTaken(name: string, settings: Settings, trialPassword?: string): Promise<boolean> {
+    if (this.current?.started && this.current.identity.name === name) return false
+    return this.heldElsewhere(name, settings, trialPassword)
+  }
+
+  /**
+   * The broker closed our connection. If another nara now answers under our name, it took our
+   * client id (a session takeover): reconnecting would throw it off and be thrown off in turn,
+   * for ever. We leave the plaza and say why instead. A network drop or a broker restart leaves
+   * nobody answering, and the node reconnects as before.
+   */
+  private async stepOffIfNameTaken(node: NaraNode, settings: Settings): Promise<void> {
+    if (!(await this.heldElsewhere(node.name, settings))) return
+    if (this.current?.node !== node || node.nodeState === 'offline' || node.plazaConnected) return
+    await node.leave()
+    const broker = this.brokerOf(settings)
+    this.problem = `${nameTakenMessage(node.name, broker)} This nara left the plaza instead of throwing it off again.`
+    this.lastProgress = { step: 'error', message: this.problem, atMs: this.clock.nowMs() }
+    this.dataPlane.put(keys.join, this.lastProgress)
+    this.publishView()
+  }
+
+  private async heldElsewhere(name: string, settings: Settings, trialPassword?: string): Promise<boolean> {
     const o = this.opts.nameProbe
     if (o === false || settings.plaza !== 'broker') return false
-    if (this.current?.started && this.current.identity.name === name) return false
     const password = await this.passwordFor(settings, trialPassword)
     const r = await probeName({
       broker: settings.brokerUrl,
