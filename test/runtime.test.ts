@@ -273,7 +273,8 @@ describe('a name the plaza already binds to another key', () => {
       // Nothing of the attempt is kept: no settings, no soul, the first-run screen again.
       expect(rt.settings.get()).toEqual(before)
       expect(keychain.entries.size).toBe(0)
-      expect(rt.view()).toMatchObject({ phase: 'first-run', problem: expect.stringMatching(/already using the name "rt-twin"/) })
+      expect(rt.view()).toMatchObject({ phase: 'first-run', problem: null })
+      expect((await rt.dataPlane.get(keys.join))[0]?.value).toMatchObject({ step: 'error', message: expect.stringMatching(/already using the name "rt-twin"/) })
       expect(rt.node!.nodeState).toBe('offline')
       // The holder was never thrown off the plaza: same node, same connection, same name and key.
       expect(holder.node).toBe(holderNode)

@@ -449,8 +449,12 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       // Nothing was launched or written: whatever ran before is still running.
       const state = this.joinFlow.dispatch({ type: 'name-taken', name: who.name })
       const error = state.step === 'error' ? state.message : nameTakenMessage(who.name, next.brokerUrl)
-      this.problem = error
-      this.publishView()
+      // A running nara shows it as its problem line; the first-run screen has it in the reply and
+      // keeps its own line (on the no-keychain screen, the keychain's reason).
+      if (this.current?.started) {
+        this.problem = error
+        this.publishView()
+      }
       return fail(error)
     }
 
