@@ -68,6 +68,15 @@ describe('name probe', () => {
     expect(requests).toBe(1)
   }, 20_000)
 
+  it('a probe still waiting ends at once when its signal aborts (the app is stopping)', async () => {
+    const b = await startAedes()
+    cleanups.push(() => b.stop())
+    const stop = new AbortController()
+    const asked = ask(b.url, 'probe-waiting', { answerMs: 60_000, signal: stop.signal })
+    setTimeout(() => stop.abort(), 300)
+    expect(await asked).toEqual({ kind: 'unknown', why: 'stopped' })
+  }, 20_000)
+
   it('a read-only holder publishes nothing, so it cannot be seen (a limit of asking)', async () => {
     const b = await startAedes()
     cleanups.push(() => b.stop())

@@ -35,10 +35,18 @@ export interface NameProbeOptions {
   connectMs?: number
   /** How long a holder has to answer once the request is out (ms). */
   answerMs?: number
+  /** Ends the probe at once (unknown): the app is stopping. */
+  signal?: AbortSignal
 }
 
 export const NAME_PROBE_CONNECT_MS = 3000
 export const NAME_PROBE_ANSWER_MS = 2000
+/**
+ * After the broker dropped us the holder has usually just connected, and Go starts reading its
+ * ledger requests only after its first hello (0–5 s jitter, then 1 s); it queues what came in
+ * meanwhile and answers then, so we wait that long.
+ */
+export const NAME_PROBE_AFTER_CONNECT_MS = 7000
 
 /** A client id and requester name nobody holds: never our nara's name, so nobody is kicked. */
 export function probeClientId(): string {
@@ -60,9 +68,13 @@ export async function probeName(opts: NameProbeOptions): Promise<NameProbeResult
     drops: new DropCounter(),
     connectTimeoutMs: opts.connectMs ?? NAME_PROBE_CONNECT_MS
   })
+  const stopped = new Promise<void>((res) => {
+    if (opts.signal?.aborted) res()
+    opts.signal?.addEventListener('abort', () => res(), { once: true })
+  })
   const wait = <T>(ms: number, value: T, work: Promise<T>): Promise<T> => {
     let timer: ReturnType<Clock['setTimeout']> | undefined
-    return Promise.race([work, new Promise<T>((res) => (timer = opts.clock.setTimeout(() => res(value), ms)))]).finally(() => {
+    return Promise.race([work, stopped.then(() => value), new Promise<T>((res) => (timer = opts.clock.setTimeout(() => res(value), ms)))]).finally(() => {
       if (timer) opts.clock.clearTimeout(timer)
     })
   }
@@ -77,11 +89,12 @@ export async function probeName(opts: NameProbeOptions): Promise<NameProbeResult
       })
     })
     const connected = await wait(opts.connectMs ?? NAME_PROBE_CONNECT_MS, false, transport.start())
-    if (!connected) return { kind: 'unknown', why: failure }
+    if (!connected) return { kind: 'unknown', why: opts.signal?.aborted ? 'stopped' : failure }
     // Our throw-away id as the only subject: nobody holds events about it, so the answer is empty.
     const sent = await transport.publish(ledgerRequestTopic(opts.name), encodeLedgerRequest({ From: me, Subjects: [me] }))
     if (!sent) return { kind: 'unknown', why: 'the request could not be published' }
-    return (await wait(opts.answerMs ?? NAME_PROBE_ANSWER_MS, false, answered)) ? { kind: 'taken' } : { kind: 'free' }
+    const taken = await wait(opts.answerMs ?? NAME_PROBE_ANSWER_MS, false, answered)
+    return taken ? { kind: 'taken' } : opts.signal?.aborted ? { kind: 'unknown', why: 'stopped' } : { kind: 'free' }
   } finally {
     await transport.stop()
     transport.removeAllListeners()

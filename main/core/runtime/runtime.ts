@@ -26,7 +26,7 @@ import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
 import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, nameTakenMessage, type JoinState, type TimedStep } from './join-flow'
-import { probeName } from '../plaza/nameProbe'
+import { NAME_PROBE_AFTER_CONNECT_MS, probeName } from '../plaza/nameProbe'
 import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
 import { planMesh, type MeshPlan } from './mesh-plan'
 import { describePlaza } from './network-choice'
@@ -105,6 +105,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   /** A broker password given on the first-run screen where no keychain can keep it. */
   private sessionPassword: string | null = null
   private queue: Promise<unknown> = Promise.resolve()
+  /** Ends name probes still waiting when the runtime stops. */
+  private readonly probes = new AbortController()
 
   constructor(private readonly opts: RuntimeOptions) {
     super()
@@ -240,6 +242,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   /** Say chau and release everything within the budget. */
   async stop(budgetMs = 1500): Promise<void> {
     this.joinFlow.dispose()
+    this.probes.abort()
     const c = this.current
     this.current = null
     if (!c) return
@@ -366,7 +369,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
    * nobody answering, and the node reconnects as before.
    */
   private async stepOffIfNameTaken(node: NaraNode, settings: Settings): Promise<void> {
-    if (!(await this.heldElsewhere(node.name, settings))) return
+    if (!(await this.heldElsewhere(node.name, settings, undefined, NAME_PROBE_AFTER_CONNECT_MS))) return
+    // Reconnected meanwhile (and thrown the holder off): its return drops us again and we ask again then.
     if (this.current?.node !== node || node.nodeState === 'offline' || node.plazaConnected) return
     await node.leave()
     const broker = this.brokerOf(settings)
@@ -376,7 +380,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     this.publishView()
   }
 
-  private async heldElsewhere(name: string, settings: Settings, trialPassword?: string): Promise<boolean> {
+  private async heldElsewhere(name: string, settings: Settings, trialPassword?: string, answerMs?: number): Promise<boolean> {
     const o = this.opts.nameProbe
     if (o === false || settings.plaza !== 'broker') return false
     const password = await this.passwordFor(settings, trialPassword)
@@ -388,7 +392,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
       clock: this.clock,
       random: systemRandom,
       ...(o?.connectMs ? { connectMs: o.connectMs } : {}),
-      ...(o?.answerMs ? { answerMs: o.answerMs } : {})
+      ...(o?.answerMs || answerMs ? { answerMs: Math.max(o?.answerMs ?? 0, answerMs ?? 0) } : {}),
+      signal: this.probes.signal
     })
     if (r.kind === 'unknown') this.log.debug(`name probe: ${r.why}`)
     return r.kind === 'taken'
