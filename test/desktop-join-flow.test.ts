@@ -8,7 +8,7 @@ import type { NaraNode, PlazaSignal } from '../main/core/node'
 import { startAedes, freePort } from './support/brokers'
 import { eventually, makeNode } from './support/nodes'
 import {
-  explainJoinError, JOIN_STEP_TIMEOUTS, JoinFlow, joinEventFor, joinProgress, joinReducer, KEYCHAIN_TIMEOUT_MESSAGE, type JoinEvent, type JoinState
+  explainJoinError, JOIN_STEP_TIMEOUTS, JoinFlow, joinEventFor, joinProgress, joinReducer, KEYCHAIN_TIMEOUT_MESSAGE, nameTakenMessage, type JoinEvent, type JoinState
 } from '../main/core/runtime/join-flow'
 
 const run = (events: JoinEvent[], from: JoinState = { step: 'idle' }) => events.reduce(joinReducer, from)
@@ -55,6 +55,20 @@ describe('one-click join flow', () => {
     const s = run([{ type: 'start', broker }, { type: 'soul-ready' }, { type: 'connected' }, { type: 'timeout' }])
     expect(s).toMatchObject({ step: 'error', failedAt: 'hey_there' })
     expect(joinProgress(s, 0)?.message).toMatch(/our hello never came back/)
+  })
+
+  it('a name another nara holds: its own failure step and sentence; nothing the node does later resumes it; a new start does', () => {
+    const s = run([{ type: 'start', broker }, { type: 'soul-ready' }, { type: 'name-taken', name: 'amy' }])
+    expect(s).toEqual({ step: 'error', broker, failedAt: 'name', message: nameTakenMessage('amy', broker) })
+    expect(joinProgress(s, 0)?.message).toMatch(/Another nara is already using the name "amy" on the plaza at 127\.0\.0\.1:1883\. Choose another name/)
+    for (const late of [{ type: 'connected' }, { type: 'hey-there-echoed' }, { type: 'howdy-received', from: 'bo' }, { type: 'timeout' }] as JoinEvent[]) {
+      expect(joinReducer(s, late)).toBe(s)
+    }
+    expect(joinReducer(s, { type: 'start', broker })).toEqual({ step: 'keychain', broker })
+    // Asked before connecting: once the plaza heard us under the name, a late answer changes nothing.
+    const heard = run([{ type: 'start', broker }, { type: 'soul-ready' }, { type: 'connected' }])
+    expect(joinReducer(heard, { type: 'name-taken', name: 'amy' })).toBe(heard)
+    expect(run([{ type: 'name-taken', name: 'amy' }])).toEqual({ step: 'idle' })
   })
 
   it('keychain failure stops at the first step with its reason', () => {

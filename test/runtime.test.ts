@@ -50,13 +50,13 @@ function memoryKeychain(): SecretStore & { entries: Map<string, string> } {
 
 const fingerprint = new Uint8Array(32).fill(7)
 
-function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP = '', runtimeDir = mkdtempSync(join(tmpdir(), 'nara-rt-'))): NaraRuntime {
+function build(settings: Partial<Settings>, keychain: SecretStore | null, meshIP = '', runtimeDir = mkdtempSync(join(tmpdir(), 'nara-rt-')), fp = fingerprint): NaraRuntime {
   const rt = desktopRuntime({
     settings: memorySettingsStore(settings),
     openKeychain: keychain ? async () => keychain : async () => Promise.reject(new Error('org.freedesktop.secrets was not provided by any .service files')),
     argv: ['electron', '.'],
     env: { XDG_RUNTIME_DIR: runtimeDir },
-    machine: { hostname: 'testhost', fingerprint: () => fingerprint, detectMeshIP: () => meshIP },
+    machine: { hostname: 'testhost', fingerprint: () => fp, detectMeshIP: () => meshIP },
     log: silentLogger,
     secrets: new SecretRegistry(),
     // Multicast would leave loopback here; mDNS is tested in its own network namespace (mdns.test.ts).
@@ -239,6 +239,96 @@ describe('the runtime as the desktop app composes it', () => {
     expect(keychain.entries.get(`mqtt:alice@${mosq.url}`)).toBe('right-password-1')
     expect(rt.settings.get()).toMatchObject({ name: 'rt-cred', mqttUser: 'alice', brokerUrl: mosq.url })
     expect(JSON.stringify(rt.settings.get())).not.toContain('right-password-1')
+  }, 30_000)
+})
+
+describe('a name the plaza already binds to another key', () => {
+  /** Another computer: its native soul for the same name is a different one. */
+  const elsewhere = new Uint8Array(32).fill(9)
+
+  for (const kind of ['aedes', 'mosquitto'] as const) {
+    it(`${kind}: a second nara joining with a held name fails on the first-run screen, nothing saved; the holder keeps running untouched`, async () => {
+      const b = kind === 'aedes' ? await withBroker() : await startMosquitto()
+      if (kind === 'mosquitto') cleanups.push(() => b.stop())
+      const holder = build({ transport: 'mqtt' }, memoryKeychain())
+      await holder.start()
+      expect(await ask(holder, { cmd: 'first-run.join', name: 'rt-twin', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+      const held = { id: holder.node!.identity.id, soul: holder.node!.identity.soulText }
+      const holderNode = holder.node!
+      expect(holderNode.plaza!.connects).toBe(1)
+
+      const keychain = memoryKeychain()
+      const rt = build({ transport: 'mqtt' }, keychain, '', undefined, elsewhere)
+      expect(await rt.start()).toBe('first-run')
+      const before = rt.settings.get()
+      const progress: string[] = []
+      rt.on('progress', (p) => progress.push(p.step))
+      const t0 = Date.now()
+      const reply = await ask(rt, { cmd: 'first-run.join', name: 'rt-twin', plaza: 'broker', brokerUrl: b.url })
+      const tookMs = Date.now() - t0
+      expect(!reply.ok && reply.error).toMatch(/Another nara is already using the name "rt-twin" on the plaza at 127\.0\.0\.1:\d+/)
+      expect(tookMs).toBeLessThan(15_000)
+      expect(rt.joinFlow.state).toMatchObject({ step: 'error', failedAt: 'name' })
+      expect(progress).toEqual(['keychain', 'connect', 'error'])
+      // Nothing of the attempt is kept: no settings, no soul, the first-run screen again.
+      expect(rt.settings.get()).toEqual(before)
+      expect(keychain.entries.size).toBe(0)
+      expect(rt.view()).toMatchObject({ phase: 'first-run', problem: null })
+      expect((await rt.dataPlane.get(keys.join))[0]?.value).toMatchObject({ step: 'error', message: expect.stringMatching(/already using the name "rt-twin"/) })
+      expect(rt.node!.nodeState).toBe('offline')
+      // The holder was never thrown off the plaza: same node, same connection, same name and key.
+      expect(holder.node).toBe(holderNode)
+      expect(holderNode.nodeState).toBe('online')
+      expect(holderNode.plaza!.connects).toBe(1)
+      expect(holderNode.plaza!.connected).toBe(true)
+      expect(holderNode.identity).toMatchObject({ name: 'rt-twin', id: held.id, soulText: held.soul })
+
+      // Another name joins from the same screen at once: the refusal is about the name only.
+      expect(await ask(rt, { cmd: 'first-run.join', name: 'rt-twin-2', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true, name: 'rt-twin-2' })
+      expect(rt.view().problem).toBeNull()
+    }, 40_000)
+  }
+
+  it('a holder that was offline at the join and comes back takes the name: we step off with the message instead of throwing it off again', async () => {
+    const b = await withBroker()
+    const rt = build({ transport: 'mqtt' }, memoryKeychain())
+    await rt.start()
+    expect(await ask(rt, { cmd: 'first-run.join', name: 'rt-late', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    const ours = rt.node!
+    // Same name, another soul; its connection takes our client id and the broker drops ours.
+    const holder = makeNode('rt-late', b.url)
+    cleanups.push(() => holder.stop(1000))
+    await holder.start()
+    await eventually(() => expect(rt.view().problem).toMatch(/Another nara is already using the name "rt-late" on the plaza at .*left the plaza instead of throwing it off again/), 15_000)
+    expect(ours.nodeState).toBe('offline')
+    expect(ours.plaza).toBeNull() // no transport, so no reconnect can take the name back
+    const progress = await rt.dataPlane.get(keys.join)
+    expect(progress[0]?.value).toMatchObject({ step: 'error', message: expect.stringMatching(/already using the name "rt-late"/) })
+    expect(holder.plaza!.connects).toBe(1)
+    expect(holder.plazaConnected).toBe(true)
+    expect(holder.identity.id).not.toBe(ours.identity.id)
+  }, 30_000)
+
+  it('the same soul coming back after its old process has gone (a restart) is not flagged', async () => {
+    const b = await withBroker()
+    const first = build({ transport: 'mqtt' }, memoryKeychain())
+    await first.start()
+    expect(await ask(first, { cmd: 'first-run.join', name: 'rt-again', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    const id = first.node!.identity.id
+    await first.stop(1000)
+    // A crash, too: the old connection dropped without DISCONNECT says nothing either.
+    const crashed = build({ transport: 'mqtt' }, memoryKeychain())
+    await crashed.start()
+    expect(await ask(crashed, { cmd: 'first-run.join', name: 'rt-again', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true })
+    crashed.node!.crash()
+
+    const keychain = memoryKeychain()
+    const again = build({ transport: 'mqtt' }, keychain)
+    await again.start()
+    expect(await ask(again, { cmd: 'first-run.join', name: 'rt-again', plaza: 'broker', brokerUrl: b.url })).toMatchObject({ ok: true, name: 'rt-again' })
+    expect(again.node!.identity.id).toBe(id)
+    expect(keychain.entries.get('rt-again')).toBe(again.node!.identity.soulText)
+    expect(again.view().problem).toBeNull()
   }, 30_000)
 })
 

@@ -2,7 +2,7 @@
  * The first-run experience in Debian's Chromium against a fresh headless runtime: the real
  * `nara run --config <empty dir>/settings.json --ui` child process (the same runtime, renderer
  * bundle and commands as the Electron window), an aedes broker and two mesh peers on 127.0.63.x.
- * The first-run screen shows by itself; bad input is explained; a join with the real keychain
+ * The first-run screen shows by itself; bad input (an unreachable broker, a name another nara holds) is explained; a join with the real keychain
  * (gnome-keyring under dbus-run-session) and one with no keychain; neighbours, newspapers and zine
  * traffic; a settings change re-joins; quit says chau. Screenshots in test-artifacts/screenshots/.
  */
@@ -190,7 +190,17 @@ describe('a fresh headless runtime in Chromium: first run, join, traffic, settin
     await page.waitForSelector('[data-view="join"] form[data-first-run="true"]', { timeout: 10_000 })
     await page.waitForSelector('[data-no-keychain]')
     await shot(page, 'runtime-09-no-keychain')
-    await fillJoin(page, { network: 'broker', name: 'fr-nokey', broker: broker.url, soul: 'native' })
+    // A name another nara holds on this plaza (fr-lisa is online): refused with its reason, nothing saved, fr-lisa undisturbed.
+    await fillJoin(page, { network: 'broker', name: 'fr-lisa', broker: broker.url, soul: 'native' })
+    await page.click('[data-action="join"]')
+    await page.waitForSelector('[data-join-error]', { timeout: 15_000 })
+    expect(await page.textContent('[data-join-error]')).toMatch(/Another nara is already using the name "fr-lisa" on the plaza at 127\.0\.0\.1:\d+/)
+    expect(existsSync(join(child.dir, 'config', 'settings.json'))).toBe(false)
+    expect(peers[0]!.node.plaza!.connects).toBe(1)
+    // The no-keychain note keeps the keychain's reason; the join's error is in its own place.
+    expect(await page.textContent('[data-no-keychain]')).not.toContain('fr-lisa')
+    await shot(page, 'runtime-09b-name-taken')
+    await page.fill('[data-field="name"]', 'fr-nokey')
     await page.click('[data-action="join"]')
     await page.waitForSelector('[data-node-state]:has-text("online")', { timeout: 15_000 })
     expect(await page.locator('[data-step="keychain"].done').count()).toBe(0)

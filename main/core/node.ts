@@ -455,6 +455,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     this.transport.on('failed', (error) => this.emit('plaza', { kind: 'connect-failed', error }))
     this.transport.on('disconnect', (reason) => {
       this.lifecycle('connect', `plaza ${reason}; reconnecting`)
+      this.emit('plaza', { kind: 'lost' })
       this.emitSelf()
     })
   }

@@ -25,6 +25,8 @@ export type PlazaSignal =
   | { kind: 'hey-there-echoed' }
   /** A howdy addressed to us: somebody heard our hello. */
   | { kind: 'howdy'; from: string }
+  /** The broker closed a connection we had (a network drop, a restart, or another client taking our name). */
+  | { kind: 'lost' }
 
 /** The plaza as the presence modules see it: a connected flag and QoS-correct publish. */
 export interface PlazaPort {

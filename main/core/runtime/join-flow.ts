@@ -15,18 +15,22 @@ export type JoinState =
   | { step: 'idle' }
   | { step: 'keychain' | 'connect' | 'hey_there' | 'howdy'; broker: string }
   | { step: 'online'; broker: string; alone: boolean }
-  | { step: 'error'; broker: string; failedAt: 'keychain' | 'connect' | 'hey_there'; message: string }
+  | { step: 'error'; broker: string; failedAt: 'keychain' | 'name' | 'connect' | 'hey_there'; message: string }
 
 export type JoinEvent =
   | { type: 'start'; broker: string }
   | { type: 'soul-ready' }
   | { type: 'soul-failed'; reason: string }
+  /** Another nara answers as `name` on this plaza right now (plaza/nameProbe.ts). */
+  | { type: 'name-taken'; name: string }
   | { type: 'connected' }
   | { type: 'connect-failed'; error: unknown }
   | { type: 'hey-there-echoed' }
   | { type: 'howdy-received'; from: string }
   | { type: 'timeout' }
   | { type: 'cancel' }
+  /** A connection we had was closed; the node reconnects by itself, so no step changes. */
+  | { type: 'lost' }
 
 export type TimedStep = 'keychain' | 'connect' | 'hey_there' | 'howdy'
 
@@ -42,8 +46,19 @@ export const JOIN_STEP_TIMEOUTS: Readonly<Record<TimedStep, number>> = {
 export const KEYCHAIN_TIMEOUT_MESSAGE =
   'Your keychain did not answer in time. It may be locked or waiting for your password: unlock it and try again.'
 
+/** The first-run screen's sentence for a name that another nara holds on the plaza. */
+export function nameTakenMessage(name: string, broker: string): string {
+  return `Another nara is already using the name "${name}" on the plaza at ${displayBroker(broker)}. Choose another name, or quit that nara first: two naras with one name keep throwing each other off the plaza.`
+}
+
 export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
   if (event.type === 'cancel') return { step: 'idle' }
+  if (event.type === 'name-taken') {
+    // Checked before we connect under the name; once we are on the plaza it is too late to ask.
+    return state.step === 'keychain' || state.step === 'connect'
+      ? { step: 'error', broker: state.broker, failedAt: 'name', message: nameTakenMessage(event.name, state.broker) }
+      : state
+  }
   if (event.type === 'start') {
     return state.step === 'idle' || state.step === 'error' || state.step === 'online' ? { step: 'keychain', broker: event.broker } : state
   }
@@ -86,6 +101,8 @@ export function joinReducer(state: JoinState, event: JoinEvent): JoinState {
       if (event.type === 'howdy-received' && state.alone) return { ...state, alone: false }
       return state
     case 'error': {
+      // Nothing runs under a taken name: only a new start leaves this error.
+      if (state.failedAt === 'name') return state
       // The node keeps trying in the background: a late success of the step that failed (or of
       // a later one) resumes the flow instead of leaving a stale error on screen.
       const resumed = joinReducer({ step: state.failedAt, broker: state.broker }, event)
@@ -107,6 +124,8 @@ export function joinEventFor(signal: PlazaSignal): JoinEvent {
       return { type: 'hey-there-echoed' }
     case 'howdy':
       return { type: 'howdy-received', from: signal.from }
+    case 'lost':
+      return { type: 'lost' }
   }
 }
 

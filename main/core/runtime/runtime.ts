@@ -8,7 +8,7 @@
  * for them (snapshot, then stream) instead of depending on a push it may have missed.
  */
 import { EventEmitter } from 'node:events'
-import { systemClock, type Clock } from '../clock'
+import { systemClock, systemRandom, type Clock } from '../clock'
 import { silentLogger, type Logger } from '../config'
 import type { ControlReply } from '../control'
 import type { Carrier } from '../bus/carriers/carrier'
@@ -25,7 +25,8 @@ import type makeMdns from 'multicast-dns'
 import { NaraNode } from '../node'
 import type { Identity } from '../protocol/identity'
 import { keys, type LifecycleView } from '../views'
-import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, type JoinState, type TimedStep } from './join-flow'
+import { awaitJoinOutcome, explainJoinError, joinEventFor, JoinFlow, nameTakenMessage, type JoinState, type TimedStep } from './join-flow'
+import { NAME_PROBE_AFTER_CONNECT_MS, probeName } from '../plaza/nameProbe'
 import { explainKeychainError, mqttAccount, probeKeychain, soulAccount, type KeychainStatus, type SecretStore } from './keychain'
 import { planMesh, type MeshPlan } from './mesh-plan'
 import { describePlaza } from './network-choice'
@@ -64,6 +65,8 @@ export interface RuntimeOptions {
   joinTimeouts?: Partial<Record<TimedStep, number>>
   /** How long a join from the first-run screen waits for the plaza's answer before it gives up. */
   joinConfirmMs?: number
+  /** Ask the plaza whether the name is held before a first-run join (plaza/nameProbe.ts); false = never ask. */
+  nameProbe?: false | { connectMs?: number; answerMs?: number }
   /** The control socket (`$XDG_RUNTIME_DIR/nara/<name>.sock`); false = none. */
   controlSocket?: { env?: Record<string, string | undefined> } | false
   /** Advertise and find mesh peers by multicast DNS (LANs without a tailnet); `socket` for tests. */
@@ -102,6 +105,8 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   /** A broker password given on the first-run screen where no keychain can keep it. */
   private sessionPassword: string | null = null
   private queue: Promise<unknown> = Promise.resolve()
+  /** Ends name probes still waiting when the runtime stops. */
+  private readonly probes = new AbortController()
 
   constructor(private readonly opts: RuntimeOptions) {
     super()
@@ -237,6 +242,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
   /** Say chau and release everything within the budget. */
   async stop(budgetMs = 1500): Promise<void> {
     this.joinFlow.dispose()
+    this.probes.abort()
     const c = this.current
     this.current = null
     if (!c) return
@@ -282,9 +288,7 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
 
   /** Builds node + mesh + nervous system for the identity; starts it when asked. */
   private async launch(who: Identity, start: boolean, settings = this.settings.get(), trialPassword?: string): Promise<{ ok: true } | { ok: false; error: string }> {
-    const stored = async (): Promise<string | null> =>
-      settings.mqttUser && this.keychain.available ? this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)).catch(() => null) : null
-    const password = trialPassword ?? this.opts.mqttPassword ?? this.sessionPassword ?? (await stored())
+    const password = await this.passwordFor(settings, trialPassword)
     this.secrets.add(who.soulText)
     this.secrets.add(password)
     const plan = planMesh({ listen: settings.meshListen, meshIP: settings.meshIP, transport: settings.transport, detect: this.opts.machine.detectMeshIP, scanCidr: this.opts.meshScanCidr })
@@ -298,7 +302,10 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     this.mesh = plan
     const ns = createNervousSystem(node, { logger: this.log, secrets: this.secrets, extra: this.handlers(), dataPlane: this.dataPlane })
     ns.setDashboardUrl(this.dashboardUrl)
-    node.on('plaza', (signal) => this.joinFlow.dispatch(joinEventFor(signal)))
+    node.on('plaza', (signal) => {
+      this.joinFlow.dispatch(joinEventFor(signal))
+      if (signal.kind === 'lost') void this.stepOffIfNameTaken(node, settings)
+    })
     node.on('lifecycle', (step) => {
       if (step.step === 'left') {
         this.joinFlow.dispatch({ type: 'cancel' })
@@ -336,6 +343,60 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     })
     if (mesh && plan.on && this.opts.mdns && this.current?.node === node) this.current.mdns = this.announce(who.name, plan, mesh)
     return { ok: true }
+  }
+
+  /** The broker password for these settings: given for this attempt, on the command line, for this session, or kept in the keychain. */
+  private async passwordFor(settings: Settings, trial?: string): Promise<string | null> {
+    const stored = async (): Promise<string | null> =>
+      settings.mqttUser && this.keychain.available ? this.keychain.store.get(mqttAccount(settings.mqttUser, settings.brokerUrl)).catch(() => null) : null
+    return trial ?? this.opts.mqttPassword ?? this.sessionPassword ?? (await stored())
+  }
+
+  /**
+   * Does another nara hold `name` on the broker these settings reach? Asked before we connect
+   * under the name (which would throw the holder off the plaza). Our own running node under that
+   * name is not asked about: the join replaces it.
+   */
+  private async nameTaken(name: string, settings: Settings, trialPassword?: string): Promise<boolean> {
+    if (this.current?.started && this.current.identity.name === name) return false
+    return this.heldElsewhere(name, settings, trialPassword)
+  }
+
+  /**
+   * The broker closed our connection. If another nara now answers under our name, it took our
+   * client id (a session takeover): reconnecting would throw it off and be thrown off in turn,
+   * for ever. We leave the plaza and say why instead. A network drop or a broker restart leaves
+   * nobody answering, and the node reconnects as before.
+   */
+  private async stepOffIfNameTaken(node: NaraNode, settings: Settings): Promise<void> {
+    if (!(await this.heldElsewhere(node.name, settings, undefined, NAME_PROBE_AFTER_CONNECT_MS))) return
+    // Reconnected meanwhile (and thrown the holder off): its return drops us again and we ask again then.
+    if (this.current?.node !== node || node.nodeState === 'offline' || node.plazaConnected) return
+    await node.leave()
+    const broker = this.brokerOf(settings)
+    this.problem = `${nameTakenMessage(node.name, broker)} This nara left the plaza instead of throwing it off again.`
+    this.lastProgress = { step: 'error', message: this.problem, atMs: this.clock.nowMs() }
+    this.dataPlane.put(keys.join, this.lastProgress)
+    this.publishView()
+  }
+
+  private async heldElsewhere(name: string, settings: Settings, trialPassword?: string, answerMs?: number): Promise<boolean> {
+    const o = this.opts.nameProbe
+    if (o === false || settings.plaza !== 'broker') return false
+    const password = await this.passwordFor(settings, trialPassword)
+    const r = await probeName({
+      broker: settings.brokerUrl,
+      name,
+      ...(settings.mqttUser ? { username: settings.mqttUser } : {}),
+      ...(password ? { password } : {}),
+      clock: this.clock,
+      random: systemRandom,
+      ...(o?.connectMs ? { connectMs: o.connectMs } : {}),
+      ...(o?.answerMs || answerMs ? { answerMs: Math.max(o?.answerMs ?? 0, answerMs ?? 0) } : {}),
+      signal: this.probes.signal
+    })
+    if (r.kind === 'unknown') this.log.debug(`name probe: ${r.why}`)
+    return r.kind === 'taken'
   }
 
   /** mDNS: tell the LAN where our mesh listens; every peer heard of is pinged before it is trusted. */
@@ -387,6 +448,20 @@ export class NaraRuntime extends EventEmitter<RuntimeEvents> {
     const chosen = await chooseJoinSoul(this.soulContext(next.name), this.keychain, { ...req, name: next.name ?? '' }, this.opts.givenSoul != null)
     if (!chosen.ok) return soulFailed(chosen.error)
     const { identity: who, storeSoul } = chosen
+    // The soul is ready; asking the plaza about the name is the first part of connecting to it.
+    this.joinFlow.dispatch({ type: 'soul-ready' })
+    if (await this.nameTaken(who.name, next, req.mqttPassword)) {
+      // Nothing was launched or written: whatever ran before is still running.
+      const state = this.joinFlow.dispatch({ type: 'name-taken', name: who.name })
+      const error = state.step === 'error' ? state.message : nameTakenMessage(who.name, next.brokerUrl)
+      // A running nara shows it as its problem line; the first-run screen has it in the reply and
+      // keeps its own line (on the no-keychain screen, the keychain's reason).
+      if (this.current?.started) {
+        this.problem = error
+        this.publishView()
+      }
+      return fail(error)
+    }
 
     const wasRunning = this.current?.started === true ? this.current.identity : null
     if (req.mqttPassword) this.secrets.add(req.mqttPassword)
