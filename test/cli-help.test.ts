@@ -132,3 +132,12 @@ describe('nara verify without input', () => {
     expect(o.stdout.join('\n')).toMatch(/INVALID \(malformed JSON/)
   })
 })
+
+describe('a reader that stops early', () => {
+  it('`nara run --help | head -1`: the closed pipe ends the output quietly (exit 0, no stack trace)', () => {
+    // `head -c 1` closes the pipe after one byte, long before the help text is written out.
+    const r = spawnSync('/bin/bash', ['-c', `set -o pipefail; ${process.execPath} ${join(repoRoot, 'bin/nara.mjs')} run --help | head -c 1 >/dev/null`], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 })
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event/)
+    expect(r.status).toBe(0)
+  })
+})
