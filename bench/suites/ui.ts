@@ -10,7 +10,7 @@
  */
 import mqtt from 'mqtt'
 import { resolve } from 'node:path'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { seededRandom } from '../../main/core/clock'
 import { resolveConfig } from '../../main/core/config'
 import { DataPlane } from '../../main/core/bus/dataPlane'
@@ -109,11 +109,15 @@ async function measure(NARAS: number): Promise<BenchResult[]> {
     const rnd = seededRandom(7)
     const sims: Sim[] = Array.from({ length: NARAS }, (_, i) => ({ name: `sim-${String(i).padStart(5, '0')}`, signer: signerFromSeed(sha256(`bench-ui:${i}`)), i }))
 
+    const perKey = new Map<string, number>()
+    if (process.env.NARA_BENCH_DEBUG) for (const ke of ['nara/local/*', 'nara/local/*/*']) plane.subscribe(ke, (s) => void (measuring && perKey.set(s.key.split('/').slice(0, 3).join('/'), (perKey.get(s.key.split('/').slice(0, 3).join('/')) ?? 0) + 1)))
     // Baseline probe: node receive → newspaper sample on the data plane.
     const baseline: number[] = []
     let measuring = false
+    let papersOut = 0
     plane.subscribe(keys.newspapers, (s) => {
       const v = s.value as NewspaperView
+      papersOut++
       if (measuring) baseline.push(Date.now() - v.receivedAtMs)
     })
 
@@ -128,13 +132,13 @@ async function measure(NARAS: number): Promise<BenchResult[]> {
     dbg('warm-up published')
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(ui.url)
-    // The node takes what arrives (a loaded machine may drop some of a burst): wait until its
-    // count settles, then for the page to show that many online.
+    // The node takes what arrives (a loaded machine may drop some of a burst): wait until it has
+    // worked through the whole warm-up (no newspaper published for a second: the table being
+    // full is not enough, thousands more may still be queued), then for the page to show that many online.
     const online = (): number => node.neighbours().filter((v) => v.status === 'ONLINE').length
-    for (let last = -1, deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      const now = online()
-      if (now === shown || now === last) break
-      last = now
+    for (let last = -1, deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      if (papersOut === last && online() > 0) break
+      last = papersOut
       await new Promise((r) => setTimeout(r, 1000))
     }
     const expected = online()
@@ -159,6 +163,13 @@ async function measure(NARAS: number): Promise<BenchResult[]> {
       new MutationObserver(record).observe(document.querySelector('[data-view="neighbours"]'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-seen'] })
     })()`)
 
+    // NARA_BENCH_PROFILE=dir: a CPU profile of the page while it takes the steady traffic.
+    const profileDir = process.env.NARA_BENCH_PROFILE
+    const cdp = profileDir ? await page.context().newCDPSession(page) : null
+    if (cdp) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    }
     // Steady traffic: RATE_PER_S newspapers a second from random naras.
     measuring = true
     const total = RATE_PER_S * MEASURE_S
@@ -173,6 +184,13 @@ async function measure(NARAS: number): Promise<BenchResult[]> {
     await new Promise((r) => setTimeout(r, 1000))
     measuring = false
     const uiLat = (await page.evaluate('window.__lat')) as number[]
+    dbg(`samples while measuring: ${JSON.stringify(Object.fromEntries(perKey))}`)
+    dbg(`latency in arrival order, per tenth: ${Array.from({ length: 10 }, (_, t) => percentile(uiLat.slice((t * uiLat.length) / 10, ((t + 1) * uiLat.length) / 10), 50)).join(' ')}`)
+    if (cdp && profileDir) {
+      const { profile } = await cdp.send('Profiler.stop')
+      mkdirSync(profileDir, { recursive: true })
+      writeFileSync(resolve(profileDir, `ui-${NARAS}.cpuprofile`), JSON.stringify(profile))
+    }
     mkdirSync(resolve(process.cwd(), 'test-artifacts/screenshots'), { recursive: true })
     await page.screenshot({ path: resolve(process.cwd(), `test-artifacts/screenshots/neighbours-${NARAS}.png`) })
     const p95 = percentile(uiLat, 95)
