@@ -132,6 +132,10 @@ describe('NeighbourOrder', () => {
         order.apply(spec) // the same spec: no rebuild
         expect(order.rows.map((r) => r.view.name)).toEqual(fullSort(source, spec))
       }
+      // A snapshot-sized flush (everybody changed at once) is sorted afresh, to the same result.
+      for (let i = 0; i < 400; i++) source.neighbours.set(`nb-${i}`, neighbour(`nb-${i}`, rnd))
+      order.update([...source.neighbours.keys()])
+      expect(order.rows.map((r) => r.view.name)).toEqual(fullSort(source, spec))
       for (const r of order.rows) expect(r.heardMs).toBe(source.lastHeardMs(r.view))
       const counts = { ONLINE: 0, MISSING: 0, OFFLINE: 0 }
       for (const n of source.neighbours.values()) counts[n.status]++

@@ -46,6 +46,9 @@ export function rowMatches(n: NeighbourView, spec: RowSpec): boolean {
   return (spec.status === 'all' || n.status === spec.status) && (spec.query === '' || n.name.toLowerCase().includes(spec.query) || n.flair.toLowerCase().includes(spec.query))
 }
 
+/** More changed names than this in one flush are cheaper to sort from scratch. */
+const BULK_UPDATE = 256
+
 const sameSpec = (a: RowSpec, b: RowSpec): boolean => a.query === b.query && a.status === b.status && a.sortBy === b.sortBy && a.nowMs === b.nowMs
 
 export class NeighbourOrder {
@@ -55,7 +58,7 @@ export class NeighbourOrder {
   private readonly tally: Record<PeerStatus, number> = { ONLINE: 0, MISSING: 0, OFFLINE: 0 }
 
   constructor(private readonly source: NeighbourSource) {
-    this.update(source.neighbours.keys())
+    this.update([...source.neighbours.keys()])
   }
 
   /** Filters and sorts everything again, only when `spec` differs from the last one. */
@@ -63,19 +66,20 @@ export class NeighbourOrder {
     if (this.index && this.spec && sameSpec(this.spec, spec)) return
     this.spec = spec
     this.index = new SortedIndex((r) => r.view.name, ROW_ORDER[spec.sortBy])
-    const rows: NeighbourRow[] = []
-    for (const n of this.source.neighbours.values()) if (rowMatches(n, spec)) rows.push(this.row(n, spec))
-    this.index.reset(rows)
+    this.rebuild(this.index, spec)
   }
 
   /** Re-reads the named naras from the source: each one costs a binary search, not a sort. */
-  update(names: Iterable<string>): void {
+  update(names: readonly string[]): void {
+    for (const name of names) this.count(name, this.source.neighbours.get(name)?.status)
+    const { index, spec } = this
+    if (!index || !spec) return
+    // A snapshot names everybody at once: one sort beats thousands of inserts into the middle.
+    if (names.length > BULK_UPDATE) return this.rebuild(index, spec)
     for (const name of names) {
       const n = this.source.neighbours.get(name)
-      this.count(name, n?.status)
-      if (!this.index || !this.spec) continue
-      if (n && rowMatches(n, this.spec)) this.index.upsert(this.row(n, this.spec))
-      else this.index.remove(name)
+      if (n && rowMatches(n, spec)) index.upsert(this.row(n, spec))
+      else index.remove(name)
     }
   }
 
@@ -91,6 +95,12 @@ export class NeighbourOrder {
 
   get total(): number {
     return this.statusOf.size
+  }
+
+  private rebuild(index: SortedIndex<NeighbourRow>, spec: RowSpec): void {
+    const rows: NeighbourRow[] = []
+    for (const n of this.source.neighbours.values()) if (rowMatches(n, spec)) rows.push(this.row(n, spec))
+    index.reset(rows)
   }
 
   private count(name: string, now: PeerStatus | undefined): void {
