@@ -3,7 +3,8 @@
  * follows the stream (`subscribe`). Incoming samples land in plain pending buffers and are
  * applied once per animation frame (FrameBatcher), so a burst of 1,000 newspapers costs one
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
- * sorted/filtered lists from the Maps when the version moves.
+ * lists from the Maps when the version moves, or (Neighbours, thousands of rows) keep their order
+ * from the names each flush reports (onNeighbourRows).
  */
 import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type StashView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
