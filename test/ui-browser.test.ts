@@ -263,7 +263,8 @@ describe('Svelte UI in Chromium against a headless node', () => {
       const hello = signEvent(newHeyThereEvent({ From: 'ui-mallory', PublicKey: signer.publicKeyBase64, MeshIP: '', ID: '' }, BigInt(Date.now()) * 1_000_000n), 'ui-mallory', signer)
       client.publish('nara/plaza/hey_there', encodeEvent(hello))
       client.publish('nara/newspaper/ui-mallory', Buffer.from(buildNewspaper('ui-mallory', status, signer).payload))
-      await page.waitForSelector(row('ui-mallory'), { timeout: 5000 })
+      // The hello alone already shows a row (no flair yet): wait for the paper's flair to land.
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '') !== '', `${row('ui-mallory')} .flair`, { timeout: 5000 })
     } finally {
       client.end(true)
     }

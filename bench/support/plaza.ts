@@ -27,7 +27,7 @@ export function simNaras(count: number, prefix: string, rnd: Random): SimNara[] 
 
 export const meshIpOf = (i: number): string => `100.64.${i >> 8}.${i & 255}`
 
-export function heyThere(sim: SimNara, nowNs: bigint): Buffer {
+export function heyThere(sim: Pick<SimNara, 'name' | 'signer' | 'i'>, nowNs: bigint): Buffer {
   const hey = signEvent(newHeyThereEvent({ From: sim.name, PublicKey: sim.signer.publicKeyBase64, MeshIP: meshIpOf(sim.i), ID: `id${sim.i}` }, nowNs), sim.name, sim.signer)
   return Buffer.from(encodeEvent(hey))
 }

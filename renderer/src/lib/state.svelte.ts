@@ -3,7 +3,8 @@
  * follows the stream (`subscribe`). Incoming samples land in plain pending buffers and are
  * applied once per animation frame (FrameBatcher), so a burst of 1,000 newspapers costs one
  * reactive update, not 1,000. Reactive fields use $state.raw + a version counter: views derive
- * sorted/filtered lists from the Maps when the version moves.
+ * lists from the Maps when the version moves, or (Neighbours, thousands of rows) keep their order
+ * from the names each flush reports (onNeighbourRows).
  */
 import { chunkName, keys, type CheckpointRoundView, type CheckpointView, type EventView, type JourneyView, type StashView, type LifecycleView, type NeighbourView, type NewspaperView, type PeerStatus, type SelfView, type StatsView, type ZineExchangeView } from '../../../main/core/views'
 import { frames } from './frame'
@@ -194,23 +195,42 @@ export class NaraState {
     } else this.rejected++
   }
 
+  private readonly rowListeners = new Set<(names: readonly string[]) => void>()
+
+  /**
+   * Calls `listener` with the names whose neighbour record or latest newspaper changed, once per
+   * flush, before the versions move: a view keeps its rows in order from these alone.
+   */
+  onNeighbourRows(listener: (names: readonly string[]) => void): () => void {
+    this.rowListeners.add(listener)
+    return () => this.rowListeners.delete(listener)
+  }
+
+  private tellRows(names: readonly string[]): void {
+    if (names.length > 0) for (const l of this.rowListeners) l(names)
+  }
+
   private flushNeighbours = (): void => {
-    let changed = false
+    const changed: string[] = []
     for (const [name, v] of this.pendingNeighbours) {
       const prev = this.neighbours.get(name)
       // A snapshot reply may arrive after a fresher streamed sample: keep the newest.
       if (prev && prev.lastSeenMs > v.lastSeenMs && prev.status === v.status) continue
       this.neighbours.set(name, v)
-      changed = true
+      changed.push(name)
     }
     this.pendingNeighbours.clear()
-    if (changed) this.neighboursVersion++
+    if (changed.length === 0) return
+    this.tellRows(changed)
+    this.neighboursVersion++
   }
 
   private flushNewspapers = (): void => {
     const fresh = this.acceptPapers(this.pendingNewspapers)
     this.pendingNewspapers = []
     if (fresh.length === 0) return
+    // A paper can make a neighbour's "last heard" newer.
+    this.tellRows(fresh.map((n) => n.from).filter((name) => this.neighbours.has(name)))
     this.newspaperFeed = newestPapersFirst(fresh.concat(this.newspaperFeed))
     this.forgetChangesBeyondFeed()
     this.newspapersVersion++
