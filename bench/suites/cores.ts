@@ -13,14 +13,13 @@
  */
 import { verify as nodeVerify } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
-import { seededRandom } from '../../main/core/clock'
 import { Ledger } from '../../main/core/ledger/ledger'
 import { resolveMemoryProfile } from '../../main/core/ledger/memoryProfile'
 import { publicKeyObject } from '../../main/core/protocol/crypto'
-import { decodeEvent, encodeEvent, eventSigningDigest } from '../../main/core/protocol/events'
+import { decodeEvent, eventSigningDigest } from '../../main/core/protocol/events'
 import type { SyncEvent } from '../../main/core/protocol/types'
 import { createIngestPipeline, machineVerifyWorkers } from '../../main/core/bus/control/ingest'
-import { benchIdentities, naraNames, signedEvents } from '../support/events'
+import { signedCorpus, type SignedCorpus } from '../support/events'
 import type { BenchResult } from '../types'
 import { median } from '../support/stats'
 
@@ -31,27 +30,9 @@ const BATCH = 250
 const ROUNDS = 3
 const GOAL_RATIO = 0.85
 
-interface Prepared {
-  texts: string[]
-  keys: Map<string, Buffer>
-  digests: Buffer[]
-  sigs: Buffer[]
-  pubs: Buffer[]
-}
+type Prepared = SignedCorpus
 
-function prepare(): Prepared {
-  const rnd = seededRandom(77)
-  const ids = benchIdentities(8)
-  const events = signedEvents(EVENTS, ids, naraNames(200, rnd), rnd)
-  const keys = new Map(ids.map((i) => [i.name, i.publicKey]))
-  return {
-    texts: events.map(encodeEvent),
-    keys,
-    digests: events.map((e) => eventSigningDigest(e)),
-    sigs: events.map((e) => Buffer.from(e.sig ?? '', 'base64')),
-    pubs: events.map((e) => keys.get(e.emitter ?? '')!)
-  }
-}
+const prepare = (): Prepared => signedCorpus(EVENTS, 77)
 
 /** Raw verify on this thread, CPU time: the single-core rate. */
 function singleCoreRate(p: Prepared): number {

@@ -5,13 +5,12 @@
  * Goal: the whole pipeline reaches ≥ 70% of the bare verify rate.
  */
 import { verify as nodeVerify, type KeyObject } from 'node:crypto'
-import { seededRandom } from '../../main/core/clock'
 import { Ledger } from '../../main/core/ledger/ledger'
 import { resolveMemoryProfile } from '../../main/core/ledger/memoryProfile'
 import { publicKeyObject } from '../../main/core/protocol/crypto'
-import { decodeEvent, encodeEvent, eventSigningDigest, verifyEvent } from '../../main/core/protocol/events'
+import { decodeEvent, verifyEvent } from '../../main/core/protocol/events'
 import type { SyncEvent } from '../../main/core/protocol/types'
-import { benchIdentities, naraNames, signedEvents } from '../support/events'
+import { signedCorpus, type SignedCorpus } from '../support/events'
 import type { BenchResult } from '../types'
 import { cpuSeconds, median } from '../support/stats'
 
@@ -22,27 +21,13 @@ const ROUNDS = 3
 const CHUNK = 250
 const GOAL_RATIO = 0.7
 
-interface Prepared {
-  texts: string[]
-  digests: Buffer[]
-  sigs: Buffer[]
+interface Prepared extends SignedCorpus {
   keyObjects: KeyObject[]
-  keyCache: Map<string, Buffer>
 }
 
 function prepare(): Prepared {
-  const rnd = seededRandom(2024)
-  const ids = benchIdentities(8)
-  const events = signedEvents(EVENTS, ids, naraNames(200, rnd), rnd)
-  const keyCache = new Map(ids.map((i) => [i.name, i.publicKey]))
-  const keyOf = (e: SyncEvent): Buffer => keyCache.get(e.emitter ?? '')!
-  return {
-    texts: events.map(encodeEvent),
-    digests: events.map((e) => eventSigningDigest(e)),
-    sigs: events.map((e) => Buffer.from(e.sig ?? '', 'base64')),
-    keyObjects: events.map((e) => publicKeyObject(keyOf(e))),
-    keyCache
-  }
+  const c = signedCorpus(EVENTS, 2024)
+  return { ...c, keyObjects: c.pubs.map((k) => publicKeyObject(k)) }
 }
 
 function bareVerifyRange(p: Prepared, from: number, to: number): number {
@@ -58,7 +43,7 @@ function pipelineRange(p: Prepared, ledger: Ledger, from: number, to: number): n
     const r = decodeEvent(p.texts[i]!)
     if (!r.ok) continue
     const e = r.value
-    const key = p.keyCache.get(e.emitter ?? '')
+    const key = p.keys.get(e.emitter ?? '')
     if (!key || !verifyEvent(e, key)) continue
     if (ledger.add(e) !== 'rejected') stored++
   }

@@ -17,7 +17,6 @@ import { DataPlane } from '../../main/core/bus/dataPlane'
 import { bridgeNode } from '../../main/core/bus/nodeBridge'
 import { createCommandRouter } from '../../main/core/bus/control/router'
 import { NaraNode } from '../../main/core/node'
-import { MAX_NEIGHBOURS } from '../../main/core/presence/neighbourhood'
 import { AdmissionLimiter } from '../../main/core/presence/trust'
 import { signerFromSeed, sha256 } from '../../main/core/protocol/crypto'
 import { determineIdentity } from '../../main/core/protocol/identity'
@@ -81,8 +80,6 @@ export async function run(): Promise<BenchResult[]> {
 
 async function measure(NARAS: number): Promise<BenchResult[]> {
   const GOAL_MS = GOALS_MS[NARAS]!
-  // The node keeps at most MAX_NEIGHBOURS records (the stalest gives way), so that many are shown.
-  const shown = Math.min(NARAS, MAX_NEIGHBOURS)
   const rendererDir = resolve(process.cwd(), 'out/renderer')
   if (!existsSync(resolve(rendererDir, 'index.html'))) throw new Error('the UI is not built: run `npm run build` first')
   const broker = await startAedes()

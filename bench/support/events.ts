@@ -3,10 +3,11 @@
  * sizes of the live network, built with the real protocol constructors and encoder.
  */
 import { randomBytes } from 'node:crypto'
-import type { Random } from '../../main/core/clock'
+import { seededRandom, type Random } from '../../main/core/clock'
 import { sha256, signerFromSeed, type Signer } from '../../main/core/protocol/crypto'
 import {
   encodeEvent,
+  eventSigningDigest,
   newChauEvent,
   newCheckpointEvent,
   newHeyThereEvent,
@@ -130,5 +131,30 @@ export function* realisticEventTexts(names: readonly string[], rnd: Random): Gen
       e = { ...base, emitter: actor, sig: randomBytes(64).toString('base64') }
     }
     yield encodeEvent(e)
+  }
+}
+
+/** A signed corpus for the verify benches: wire texts and, per event, its digest, signature and signer's key. */
+export interface SignedCorpus {
+  texts: string[]
+  digests: Buffer[]
+  sigs: Buffer[]
+  /** The signer's raw public key, per event. */
+  pubs: Buffer[]
+  /** Name → raw public key of the signing identities. */
+  keys: Map<string, Buffer>
+}
+
+export function signedCorpus(count: number, seed: number): SignedCorpus {
+  const r = seededRandom(seed)
+  const ids = benchIdentities(8)
+  const events = signedEvents(count, ids, naraNames(200, r), r)
+  const keys = new Map(ids.map((i) => [i.name, i.publicKey]))
+  return {
+    texts: events.map(encodeEvent),
+    digests: events.map((e) => eventSigningDigest(e)),
+    sigs: events.map((e) => Buffer.from(e.sig ?? '', 'base64')),
+    pubs: events.map((e) => keys.get(e.emitter ?? '')!),
+    keys
   }
 }

@@ -5,7 +5,7 @@
  * means when round 1 finds no agreement). Everything arriving here is untrusted: each refusal
  * is counted by reason, and rounds and votes are kept in bounded maps.
  */
-import { encodeProposal, encodeVote, verifyAttestation, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
+import { checkpointFigures, encodeProposal, encodeVote, verifyAttestation, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
 import { encodeEvent, newCheckpointEvent, verifyCheckpointEvent } from '../protocol/events'
 import type { SyncEvent, SyncEventOf } from '../protocol/types'
 import { TOPIC } from '../plaza/topics'
@@ -267,9 +267,7 @@ export class CheckpointService {
       subjectId: p.subject_id,
       asOfTime: p.as_of_time,
       round: p.round,
-      restarts: p.observation.restarts ?? 0,
-      totalUptime: p.observation.total_uptime ?? 0,
-      startTime: p.observation.start_time ?? 0,
+      ...checkpointFigures(p.observation),
       previousId: p.previous_checkpoint_id ?? '',
       voterIds: [...(p.voter_ids ?? [])],
       signedByUs: (p.voter_ids ?? []).includes(this.me.id)

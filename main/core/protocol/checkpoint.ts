@@ -54,15 +54,18 @@ export interface CheckpointVote extends Attestation {
   approved: boolean
 }
 
+/** The three figures a checkpoint attests (absent = 0, as Go's zero values). */
+export function checkpointFigures(o: NaraObservation): { restarts: number; totalUptime: number; startTime: number } {
+  return { restarts: o.restarts ?? 0, totalUptime: o.total_uptime ?? 0, startTime: o.start_time ?? 0 }
+}
+
 export function attestationValues(a: Omit<Attestation, 'signature'>): AttestationValues {
   return {
     version: a.version,
     attesterId: a.attester_id,
     subjectId: a.subject_id,
     asOfTime: a.as_of_time,
-    restarts: a.observation.restarts ?? 0,
-    totalUptime: a.observation.total_uptime ?? 0,
-    startTime: a.observation.start_time ?? 0,
+    ...checkpointFigures(a.observation),
     reference: a.last_seen_checkpoint_id ?? ''
   }
 }
@@ -74,9 +77,7 @@ export function checkpointAttestationValues(p: CheckpointPayload, voterId: strin
     attesterId: voterId,
     subjectId: p.subject_id,
     asOfTime: p.as_of_time,
-    restarts: p.observation.restarts ?? 0,
-    totalUptime: p.observation.total_uptime ?? 0,
-    startTime: p.observation.start_time ?? 0,
+    ...checkpointFigures(p.observation),
     reference: p.previous_checkpoint_id ?? ''
   }
 }
