@@ -164,3 +164,14 @@ describe('decideKeepAlive (pure)', () => {
     expect(decideKeepAlive({ ...at, listeners: [{ name: 'b', online: true, personality: everyday }, { name: 'zen', online: false, personality: { ...everyday, Chill: 86 } }] })).toEqual({ send: true, kind: 'hey-there' })
   })
 })
+
+describe('the keep-alive rule is cheap when nothing is due', () => {
+  it('asks for the listeners (a walk over every neighbour) only when a keep-alive is due', () => {
+    let asked = 0
+    const listeners = () => (asked++, [])
+    expect(decideKeepAlive({ me: 'me', nowMs: KEEPALIVE_EVERY_MS - 1, lastLandedMs: 0, listeners })).toEqual({ send: false, why: 'recent' })
+    expect(asked).toBe(0)
+    expect(decideKeepAlive({ me: 'me', nowMs: KEEPALIVE_EVERY_MS, lastLandedMs: 0, listeners })).toEqual({ send: true, kind: 'social', target: 'me' })
+    expect(asked).toBe(1)
+  })
+})

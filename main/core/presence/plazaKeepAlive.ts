@@ -59,11 +59,18 @@ export function onlineObservationPayload(me: string, target: string): SocialPayl
  * names the most recent peer we see ONLINE, else ourselves (we are online too — either way the
  * event makes its actor, us, ONLINE in Go's projection).
  */
-export function decideKeepAlive(opts: { me: string; nowMs: number; lastLandedMs: number; listeners: readonly KeepAlivePeer[] }): KeepAliveDecision {
+export function decideKeepAlive(opts: {
+  me: string
+  nowMs: number
+  lastLandedMs: number
+  /** A function is called only when a keep-alive is due (the node's scan walks every neighbour). */
+  listeners: readonly KeepAlivePeer[] | (() => readonly KeepAlivePeer[])
+}): KeepAliveDecision {
   if (opts.nowMs - opts.lastLandedMs < KEEPALIVE_EVERY_MS) return { send: false, why: 'recent' }
-  const target = opts.listeners.find((p) => p.online)?.name ?? opts.me
+  const listeners = typeof opts.listeners === 'function' ? opts.listeners() : opts.listeners
+  const target = listeners.find((p) => p.online)?.name ?? opts.me
   const payload = onlineObservationPayload(opts.me, target)
-  const ignored = opts.listeners.some((p) => p.personality !== null && !socialEventIsMeaningful(payload, p.personality))
+  const ignored = listeners.some((p) => p.personality !== null && !socialEventIsMeaningful(payload, p.personality))
   return ignored ? { send: true, kind: 'hey-there' } : { send: true, kind: 'social', target }
 }
 
@@ -111,7 +118,7 @@ export class PlazaKeepAlive {
     const plaza = c.plaza()
     if (c.config.readOnly || !plaza?.connected) return { send: false, why: 'off-plaza' }
     const now = c.clock.nowMs()
-    const d = decideKeepAlive({ me: c.identity.name, nowMs: now, lastLandedMs: Math.max(this.lastLandedMs, this.hello.lastSentAtMs), listeners: plazaListeners(c) })
+    const d = decideKeepAlive({ me: c.identity.name, nowMs: now, lastLandedMs: Math.max(this.lastLandedMs, this.hello.lastSentAtMs), listeners: () => plazaListeners(c) })
     if (!d.send) return d
     if (d.kind === 'hey-there') {
       if (this.hello.send()) this.sent['hey-there']++
