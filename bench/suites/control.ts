@@ -12,7 +12,7 @@ import { seededRandom, systemClock } from '../../main/core/clock'
 import type { NodeControl, StatusReply } from '../../main/core/control'
 import { Ledger } from '../../main/core/ledger/ledger'
 import { resolveMemoryProfile } from '../../main/core/ledger/memoryProfile'
-import { decodeEvent, encodeEvent, eventSigningDigest } from '../../main/core/protocol/events'
+import { encodeEvent } from '../../main/core/protocol/events'
 import type { SyncEvent } from '../../main/core/protocol/types'
 import { createIngestPipeline } from '../../main/core/bus/control/ingest'
 import { createCommandRouter } from '../../main/core/bus/control/router'
@@ -20,7 +20,7 @@ import { inprocPair } from '../../main/core/bus/carriers/inproc'
 import { controlClient, multiplex, serveControl } from '../../main/core/bus/carriers/mux'
 import { startControlSocket } from '../../main/core/bus/nng/controlSocket'
 import { SpReqClient } from '../../main/core/bus/nng/client'
-import { benchIdentities, naraNames, signedEvents } from '../support/events'
+import { benchIdentities, ledgerIngestStages, naraNames, signedEvents } from '../support/events'
 import type { BenchResult } from '../types'
 import { median } from '../support/stats'
 import { resolveConfig } from '../../main/core/config'
@@ -44,16 +44,7 @@ async function ingestRate(texts: string[], keys: Map<string, Buffer>, workers: n
   const pipe = createIngestPipeline<string, SyncEvent>({
     workers,
     queueCapacity: 4,
-    stages: {
-      decode: (t) => decodeEvent(t),
-      verifyJob: (e) => {
-        const publicKey = keys.get(e.emitter ?? '')
-        return publicKey && e.sig ? { publicKey, message: eventSigningDigest(e), signature: Buffer.from(e.sig, 'base64') } : null
-      },
-      id: (e) => e.id,
-      ledgerAdd: (e) => ledger.add(e),
-      project: () => undefined
-    }
+    stages: ledgerIngestStages(keys, ledger)
   })
   try {
     // Warm the threads and key caches outside the timed part.

@@ -16,10 +16,9 @@ import { Worker } from 'node:worker_threads'
 import { Ledger } from '../../main/core/ledger/ledger'
 import { resolveMemoryProfile } from '../../main/core/ledger/memoryProfile'
 import { publicKeyObject } from '../../main/core/protocol/crypto'
-import { decodeEvent, eventSigningDigest } from '../../main/core/protocol/events'
 import type { SyncEvent } from '../../main/core/protocol/types'
 import { createIngestPipeline, machineVerifyWorkers } from '../../main/core/bus/control/ingest'
-import { signedCorpus, type SignedCorpus } from '../support/events'
+import { ledgerIngestStages, signedCorpus, type SignedCorpus } from '../support/events'
 import type { BenchResult } from '../types'
 import { median } from '../support/stats'
 
@@ -94,16 +93,7 @@ async function pipelineRate(p: Prepared): Promise<{ wall: number; perCpu: number
   const pipe = createIngestPipeline<string, SyncEvent>({
     workers: 'auto',
     queueCapacity: 4,
-    stages: {
-      decode: (t) => decodeEvent(t),
-      verifyJob: (e) => {
-        const publicKey = p.keys.get(e.emitter ?? '')
-        return publicKey && e.sig ? { publicKey, message: eventSigningDigest(e), signature: Buffer.from(e.sig, 'base64') } : null
-      },
-      id: (e) => e.id,
-      ledgerAdd: (e) => ledger.add(e),
-      project: () => undefined
-    }
+    stages: ledgerIngestStages(p.keys, ledger)
   })
   try {
     await pipe.ingest(p.texts.slice(0, BATCH))

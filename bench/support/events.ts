@@ -5,7 +5,10 @@
 import { randomBytes } from 'node:crypto'
 import { seededRandom, type Random } from '../../main/core/clock'
 import { sha256, signerFromSeed, type Signer } from '../../main/core/protocol/crypto'
+import type { IngestStages } from '../../main/core/bus/control/ingest'
+import type { Ledger } from '../../main/core/ledger/ledger'
 import {
+  decodeEvent,
   encodeEvent,
   eventSigningDigest,
   newChauEvent,
@@ -156,5 +159,19 @@ export function signedCorpus(count: number, seed: number): SignedCorpus {
     sigs: events.map((e) => Buffer.from(e.sig ?? '', 'base64')),
     pubs: events.map((e) => keys.get(e.emitter ?? '')!),
     keys
+  }
+}
+
+/** The pipeline's stages as the benches run them: decode, verify by the signer's known key, ledger insert. */
+export function ledgerIngestStages(keys: ReadonlyMap<string, Buffer>, ledger: Ledger): IngestStages<string, SyncEvent> {
+  return {
+    decode: (t) => decodeEvent(t),
+    verifyJob: (e) => {
+      const publicKey = keys.get(e.emitter ?? '')
+      return publicKey && e.sig ? { publicKey, message: eventSigningDigest(e), signature: Buffer.from(e.sig, 'base64') } : null
+    },
+    id: (e) => e.id,
+    ledgerAdd: (e) => ledger.add(e),
+    project: () => undefined
   }
 }
