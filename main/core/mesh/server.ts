@@ -433,7 +433,8 @@ export class MeshServer {
       return text(400, outcome.reason)
     }
     this.opts.stats.count('world_relay.accepted')
-    return { status: 200, body: `{"from":${goQuote(this.host.self.name)},"success":true}\n`, contentType: JSON_TYPE }
+    // The same {from, success} acknowledgement Go sends for a DM.
+    return { status: 200, body: encodeDmResponse({ from: this.host.self.name, success: true }), contentType: JSON_TYPE }
   }
 
   /** A POST body in the encoding it declares; any refusal comes back as the reply to send. */
