@@ -16,7 +16,7 @@ import {
   ENCODED_EVENT_CACHE_MAX
 } from '../main/core/protocol/zine'
 import { signerFromSeed } from '../main/core/protocol/crypto'
-import { StringInterner, compactEvent } from '../main/core/ledger/compact'
+import { Ledger } from '../main/core/ledger/ledger'
 import type { SyncEvent } from '../main/core/protocol/types'
 import { loadVectors } from './support/vectors'
 
@@ -162,22 +162,28 @@ describe('zine bytes from cached event encodings', () => {
   })
 })
 
-describe('ledger compact storage shapes', () => {
-  it('keeps exactly the decoded fields, for every golden event and every service', () => {
-    const interner = new StringInterner()
-    const seen = new Set<string>()
-    for (const v of eventVectors) {
-      const r = decodeEvent(v.json)
-      if (!r.ok) continue
-      const copy = compactEvent(r.value, interner)
-      seen.add(copy.svc)
-      expect(copy, v.name).toEqual(r.value)
-      expect(Object.keys(copy).sort(), v.name).toEqual(Object.keys(r.value).sort())
-      const key = Object.keys(r.value).find((k) => typeof (r.value as unknown as Record<string, unknown>)[k] === 'object')!
-      const payload = (copy as unknown as Record<string, Record<string, unknown>>)[key]!
-      expect(Object.keys(payload).sort(), v.name).toEqual(Object.keys((r.value as unknown as Record<string, Record<string, unknown>>)[key]!).sort())
-      expect(encodeEvent(copy), v.name).toBe(v.json)
-    }
-    expect([...seen].sort()).toEqual(['chau', 'checkpoint', 'hey-there', 'observation', 'ping', 'seen', 'social'])
-  })
+describe('ledger packed storage shapes', () => {
+  // hotWindow 0: every read is rebuilt from the packed record; the default keeps recent ones as objects.
+  for (const hotWindow of [0, undefined]) {
+    it(`gives back exactly the decoded fields, for every golden event and every service (hot window ${hotWindow ?? 'default'})`, () => {
+      const ledger = new Ledger({ capacity: 10_000, hotWindow })
+      const seen = new Set<string>()
+      for (const v of eventVectors) {
+        const r = decodeEvent(v.json)
+        if (!r.ok || ledger.add(r.value) !== 'added') continue
+        const copy = ledger.get(r.value.id)!
+        expect(copy).not.toBe(r.value)
+        seen.add(copy.svc)
+        expect(copy, v.name).toEqual(r.value)
+        expect(Object.keys(copy).sort(), v.name).toEqual(Object.keys(r.value).sort())
+        const key = Object.keys(r.value).find((k) => typeof (r.value as unknown as Record<string, unknown>)[k] === 'object')!
+        const payload = (copy as unknown as Record<string, Record<string, unknown>>)[key]!
+        expect(Object.keys(payload).sort(), v.name).toEqual(
+          Object.entries((r.value as unknown as Record<string, Record<string, unknown>>)[key]!).filter(([, x]) => x !== undefined).map(([k]) => k).sort()
+        )
+        expect(encodeEvent(copy), v.name).toBe(v.json)
+      }
+      expect([...seen].sort()).toEqual(['chau', 'checkpoint', 'hey-there', 'observation', 'ping', 'seen', 'social'])
+    })
+  }
 })

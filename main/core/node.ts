@@ -184,7 +184,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   private tickDelayMs: number
   private keepAliveTimer: TimerHandle | null = null
   private announcedThisJoin = false
-  private ledgerVersion = 0
+  /** Events the ledger dropped since the last `forgetRemoved` (collected as they go). */
+  private removedEvents: SyncEvent[] = []
   private lastBuzzDecayMs: number
   private currentChattiness = 100
   private lastStatsJson = ''
@@ -207,7 +208,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     }
     this.signer = this.identity.signer
     this.ledger = opts.ledger ?? new Ledger({ hasKnownKey: (n) => n === this.identity.name || !!this.neighbourhood?.get(n)?.publicKey })
-    this.ledgerVersion = this.ledger.version
+    this.ledger.onRemoved((removed) => this.removedEvents.push(removed))
     this.neighbourhood = new Neighbourhood(this.identity.name)
     this.drops = new DropCounter((reason, detail) => this.log.debug(`drop ${reason}${detail ? `: ${detail}` : ''}`))
     this.neighbourhood.onEvict((name) => {
@@ -667,6 +668,26 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
    * are stored for reading and relaying, as the reference does, but the projection skips them.
    * A badly signed event is refused outright: a forged statement is not ours to pass on.
    */
+  /**
+   * Brings the projections up to date with what the ledger dropped: each removed event leaves
+   * the opinion index; names whose online state it had set are recomputed from the events
+   * about them still stored (a full replay would give the same, at the cost of the whole ledger).
+   */
+  private forgetRemoved(): void {
+    if (this.removedEvents.length === 0) return
+    const removed = this.removedEvents
+    this.removedEvents = []
+    const names = new Set<string>()
+    for (const r of removed) {
+      this.hearsay.delete(r.id)
+      this.opinions.forget(r)
+      for (const n of this.projection.namesSetBy(r)) names.add(n)
+    }
+    if (names.size === 0) return
+    const about = this.ledger.query({ subjects: [...names] }).filter((x) => !this.hearsay.has(x.id))
+    this.projection.rebuild(names, about)
+  }
+
   private store(e: SyncEvent, trust: Trust, dedupeContent: boolean, counts: boolean): AddOutcome {
     if (trust === 'bad-signature') {
       this.rejectEvent(e, trust, 'event_bad_signature', `${e.svc} ${e.id} from ${e.emitter ?? '?'}`)
@@ -684,14 +705,12 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     }
     if (res.outcome === 'duplicate') return 'duplicate'
     if (!counts) this.hearsay.add(e.id)
-    if (this.ledger.version !== this.ledgerVersion) {
-      this.ledgerVersion = this.ledger.version
-      for (const id of this.hearsay) if (!this.ledger.has(id)) this.hearsay.delete(id)
-      this.projection.replay(this.ledger.all().filter((x) => !this.hearsay.has(x.id)))
-      this.opinions.replay(this.ledger.all())
-    } else {
-      if (counts) this.projection.apply(e)
-      this.opinions.apply(e)
+    this.forgetRemoved()
+    // The ledger's own copy (shared strings), never the received object, is what stays referenced.
+    const stored = this.ledger.get(e.id)
+    if (stored) {
+      if (counts) this.projection.apply(stored)
+      this.opinions.apply(stored)
     }
     this.emit('event', eventView(e, trust))
     if (trust === 'verified' && e.emitter && this.neighbourhood.noteVerifiedEvent(e.emitter)) this.emitPeer(e.emitter)

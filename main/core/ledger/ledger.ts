@@ -2,21 +2,15 @@
  * The RAM-only event ledger (reference `sync_ledger.go`): dedupe by id, per-target ping
  * and per-pair observation caps, and priority pruning when over capacity.
  *
- * Storage is one array of the event objects in insertion order plus small indexes that
- * hold references only (no per-event copies). Removals mark a tombstone and the array is
- * compacted in bulk; the global prune runs in batches (down to `1 − pruneSlack` of the
- * capacity) so no add ever sorts the whole ledger.
+ * Events are stored packed (`eventStore.ts`) and built as objects when asked for; the
+ * indexes hold slot numbers. The global prune runs in batches (down to `1 − pruneSlack` of
+ * the capacity) so no add ever sorts the whole ledger.
  */
-import type { SyncEvent, SyncEventOf } from '../protocol/types'
-import {
-  actorAndTarget,
-  involvedNames,
-  invalidReason,
-  isCutoffCheckpoint,
-  pruningPriority
-} from './eventRules'
+import type { ObservationPayload, SyncEvent, SyncEventOf } from '../protocol/types'
+import { invalidReason, isCutoffCheckpoint } from './eventRules'
 import { resolveMemoryProfile, type MemoryProfile } from './memoryProfile'
-import { StringInterner, compactEvent } from './compact'
+import { EventStore } from './eventStore'
+import { detachString } from './detachString'
 
 export const MAX_PINGS_PER_TARGET = 5
 export const MAX_OBSERVATIONS_PER_PAIR = 20
@@ -49,12 +43,8 @@ export interface LedgerOptions {
    * at a time); the default 0.01 keeps adds O(1) amortised.
    */
   pruneSlack?: number
-  /**
-   * Store a compact copy (fresh id/sig strings, shared names) instead of the caller's
-   * object; default true. Off only for measurements: parser-sliced strings otherwise keep
-   * every event's whole JSON text alive.
-   */
-  compactStorage?: boolean
+  /** How many of the most recent events stay as objects (default 8,192); the rest are built on demand. */
+  hotWindow?: number
 }
 
 export interface LedgerQuery {
@@ -78,33 +68,36 @@ export interface LedgerPage {
 }
 
 export type LedgerListener = (event: SyncEvent) => void
+/** Told of every event the ledger drops (pruned, or evicted by a per-target / per-pair cap). */
+export type RemovalListener = (event: SyncEvent) => void
 
-const PAIR_SEP = '\u0000'
-const pairKey = (observer: string, subject: string): string => observer + PAIR_SEP + subject
+
+const NONE = -1
+const NAME_BITS = 2 ** 26
+const SMALL_NAMES = 2 ** 15
 
 export class Ledger {
   readonly profile: MemoryProfile
   readonly capacity: number
   private readonly hasKnownKey: ((name: string) => boolean) | undefined
   private readonly pruneTarget: number
-  private readonly interner: StringInterner | null
+  private readonly store: EventStore
 
-  /** Insertion order; may hold tombstoned events listed in `tombstones` until compaction. */
-  private slots: SyncEvent[] = []
-  private readonly tombstones = new Set<SyncEvent>()
-  private readonly byId = new Map<string, SyncEvent>()
-
-  private readonly pingsByTarget = new Map<string, SyncEvent[]>()
-  private readonly observationsByPair = new Map<string, SyncEvent[]>()
+  /** Slots of the pings about each target (at most MAX_PINGS_PER_TARGET). */
+  private readonly pingsByTarget = new Map<string, number[]>()
+  /** Slots of the observations of each (observer, subject) pair, keyed by their string-table numbers. */
+  private readonly observationsByPair = new Map<number | string, number | number[]>()
   private readonly checkpointsBySubject = new Map<string, number>()
   private readonly restartContent = new Map<string, number>()
-  private readonly firstSeenContent = new Map<string, number>()
+  /** First-seen observations per (observer, subject) pair, keyed like `observationsByPair`. */
+  private readonly firstSeenContent = new Map<number | string, number>()
   private readonly serviceCounts = new Map<string, number>()
   private critical = 0
   private heyThereMaxTs: Map<string, bigint> | null = new Map()
 
   private structureVersion = 0
   private readonly listeners = new Set<LedgerListener>()
+  private readonly removalListeners = new Set<RemovalListener>()
   private readonly rejections = new Map<string, number>()
 
   constructor(opts: LedgerOptions = {}) {
@@ -115,11 +108,12 @@ export class Ledger {
     this.hasKnownKey = opts.hasKnownKey
     const slack = opts.pruneSlack ?? 0.01
     this.pruneTarget = capacity - Math.floor(capacity * Math.min(Math.max(slack, 0), 0.5))
-    this.interner = opts.compactStorage === false ? null : new StringInterner()
+    // Room for the capacity plus what observations (which bypass the prune) may add before one runs.
+    this.store = new EventStore(opts.hotWindow, capacity + Math.ceil(capacity / 100) + 64)
   }
 
   get size(): number {
-    return this.byId.size
+    return this.store.size
   }
 
   get mode(): MemoryProfile['mode'] {
@@ -139,49 +133,54 @@ export class Ledger {
     const invalid = invalidReason(event)
     if (invalid !== null) return this.reject('invalid', invalid)
     if (isCutoffCheckpoint(event)) return this.reject('checkpoint_cutoff', `checkpoint for ${event.svc === 'checkpoint' ? event.checkpoint.subject : ''} predates the cutoff`)
-    if (this.byId.has(event.id)) return { outcome: 'duplicate', reason: 'same_id' }
+    if (this.store.find(event.id) !== NONE) return { outcome: 'duplicate', reason: 'same_id' }
 
-    let stored: SyncEvent
+    let stored: SyncEvent | undefined
     if (event.svc === 'observation') {
       if (opts.dedupeContent && this.hasSameContent(event)) return { outcome: 'duplicate', reason: 'same_content' }
-      stored = this.storageCopy(event)
       this.makeRoomInPair(event)
-      this.attach(stored)
+      stored = this.storedCopy(this.attach(event))
       // Observations bypass the global prune (reference behaviour).
     } else {
       if (event.svc === 'ping') {
         const pings = this.pingsByTarget.get(event.ping.target ?? '')
         if (pings && pings.length >= MAX_PINGS_PER_TARGET) {
-          const oldest = oldestOf(pings)
-          if (event.ts <= oldest.ts) return this.reject('ping_not_newer', 'ping is not newer than the oldest of the 5 kept for its target')
+          const oldest = this.oldestOf(pings)
+          if (event.ts <= this.store.tsAt(oldest)) return this.reject('ping_not_newer', 'ping is not newer than the oldest of the 5 kept for its target')
           this.remove(oldest)
         }
       }
-      stored = this.storageCopy(event)
-      this.attach(stored)
-      if (this.byId.size > this.capacity) this.prune()
+      stored = this.storedCopy(this.attach(event))
+      if (this.store.size > this.capacity) this.prune()
     }
-    for (const l of this.listeners) l(stored)
+    if (stored) for (const l of this.listeners) l(stored)
     return { outcome: 'added' }
   }
 
-  /** Listeners and queries see the stored copy, never the caller's object. */
-  private storageCopy(event: SyncEvent): SyncEvent {
-    return this.interner ? compactEvent(event, this.interner) : event
+  /** Listeners see the stored copy, never the caller's object (taken before a prune may drop it). */
+  private storedCopy(slot: number): SyncEvent | undefined {
+    return this.listeners.size > 0 ? this.store.event(slot) : undefined
   }
 
   has(id: string): boolean {
-    return this.byId.has(id)
+    return this.store.find(id) !== NONE
   }
 
   get(id: string): SyncEvent | undefined {
-    return this.byId.get(id)
+    const slot = this.store.find(id)
+    return slot === NONE ? undefined : this.store.event(slot)
   }
 
   /** Called synchronously after each added event. */
   onAdded(listener: LedgerListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  /** Called synchronously for each event the ledger drops, before it is gone. */
+  onRemoved(listener: RemovalListener): () => void {
+    this.removalListeners.add(listener)
+    return () => this.removalListeners.delete(listener)
   }
 
   /** Rejections so far, by reason. */
@@ -191,41 +190,41 @@ export class Ledger {
 
   /** Every event in ledger order. */
   all(): SyncEvent[] {
-    this.compact()
-    return this.slots.slice()
+    return this.store.slotList().map((s) => this.store.event(s))
   }
 
   /** The zine window: events with `ts ≥ sinceNs`, in ledger order. */
   since(sinceNs: bigint): SyncEvent[] {
     const out: SyncEvent[] = []
-    for (const e of this.live()) if (e.ts >= sinceNs) out.push(e)
+    for (const s of this.store.slots()) if (this.store.tsAt(s) >= sinceNs) out.push(this.store.event(s))
     return out
   }
 
   /** Reference `GetEventsForSync`: filtered, ascending by ts, optionally sliced, most recent `limit`. */
   query(q: LedgerQuery = {}): SyncEvent[] {
-    const match = matcher(q.services, q.subjects)
-    let out: SyncEvent[] = []
-    for (const e of this.live()) {
-      if (q.sinceNs !== undefined && e.ts <= q.sinceNs) continue
-      if (q.untilNs !== undefined && e.ts > q.untilNs) continue
-      if (match(e)) out.push(e)
+    const match = this.matcher(q.services, q.subjects)
+    let out: number[] = []
+    for (const s of this.store.slots()) {
+      const ts = this.store.tsAt(s)
+      if (q.sinceNs !== undefined && ts <= q.sinceNs) continue
+      if (q.untilNs !== undefined && ts > q.untilNs) continue
+      if (match(s)) out.push(s)
     }
-    sortByTs(out)
-    const s = q.slice
-    if (s && s.total > 1 && s.index >= 0 && s.index < s.total) out = out.filter((_, i) => i % s.total === s.index)
+    this.sortByTs(out)
+    const sl = q.slice
+    if (sl && sl.total > 1 && sl.index >= 0 && sl.index < sl.total) out = out.filter((_, i) => i % sl.total === sl.index)
     if (q.limit !== undefined && q.limit > 0 && out.length > q.limit) out = out.slice(out.length - q.limit)
-    return out
+    return this.events(out)
   }
 
   /** Reference `GetRecentEvents`: newest first. */
   recent(limit: number, filter: { services?: readonly string[]; subjects?: readonly string[] } = {}): SyncEvent[] {
-    const match = matcher(filter.services, filter.subjects)
-    const out: SyncEvent[] = []
-    for (const e of this.live()) if (match(e)) out.push(e)
-    sortByTs(out)
+    const match = this.matcher(filter.services, filter.subjects)
+    const out: number[] = []
+    for (const s of this.store.slots()) if (match(s)) out.push(s)
+    this.sortByTs(out)
     out.reverse()
-    return limit > 0 && out.length > limit ? out.slice(0, limit) : out
+    return this.events(limit > 0 && out.length > limit ? out.slice(0, limit) : out)
   }
 
   /**
@@ -235,14 +234,14 @@ export class Ledger {
    */
   page(cursor: string, size: number, filter: { services?: readonly string[]; subjects?: readonly string[] } = {}): LedgerPage {
     const since = /^-?\d+$/.test(cursor) ? BigInt(cursor) : 0n
-    const match = matcher(filter.services, filter.subjects)
-    let out: SyncEvent[] = []
-    for (const e of this.live()) if (e.ts > since && match(e)) out.push(e)
-    sortByTs(out)
+    const match = this.matcher(filter.services, filter.subjects)
+    let out: number[] = []
+    for (const s of this.store.slots()) if (this.store.tsAt(s) > since && match(s)) out.push(s)
+    this.sortByTs(out)
     if (size > 0 && out.length > size) out = out.slice(0, size)
     const last = out[out.length - 1]
-    const nextCursor = size > 0 && out.length === size && last ? last.ts.toString() : ''
-    return { events: out, nextCursor }
+    const nextCursor = size > 0 && out.length === size && last !== undefined ? this.store.tsAt(last).toString() : ''
+    return { events: this.events(out), nextCursor }
   }
 
   countsByService(): Record<string, number> {
@@ -258,7 +257,11 @@ export class Ledger {
   hasNewerHeyThere(from: string, ts: bigint): boolean {
     if (!this.heyThereMaxTs) {
       const index = new Map<string, bigint>()
-      for (const e of this.live()) if (e.svc === 'hey-there') noteHeyThere(index, e)
+      for (const s of this.store.slots()) {
+        if (this.store.serviceAt(s) !== 'hey-there') continue
+        const e = this.store.event(s)
+        if (e.svc === 'hey-there') noteHeyThere(index, e)
+      }
       this.heyThereMaxTs = index
     }
     const max = this.heyThereMaxTs.get(from)
@@ -270,6 +273,11 @@ export class Ledger {
     return (this.checkpointsBySubject.get(subject) ?? 0) > 0
   }
 
+  /** Strings the packed store currently shares between events (for memory reports). */
+  sharedStringCount(): number {
+    return this.store.strings.size
+  }
+
   // --- internals ---
 
   private reject(reason: RejectReason, detail: string): AddResult {
@@ -277,20 +285,79 @@ export class Ledger {
     return { outcome: 'rejected', reason, detail }
   }
 
-  private *live(): Generator<SyncEvent> {
-    const dead = this.tombstones
-    if (dead.size === 0) {
-      yield* this.slots
-      return
+  private events(slots: readonly number[]): SyncEvent[] {
+    return slots.map((s) => this.store.event(s))
+  }
+
+  /** A slot filter on the store's columns: services by code, subjects by shared-string number. */
+  private matcher(services?: readonly string[], subjects?: readonly string[]): (slot: number) => boolean {
+    const svc = services && services.length > 0 ? new Set(services) : null
+    let subj: Set<number> | null = null
+    if (subjects && subjects.length > 0) {
+      subj = new Set()
+      for (const name of subjects) {
+        // '' matches events without an actor or target (column value -1), as the string compare did;
+        // a name no stored event holds matches nothing.
+        const n = name === '' ? NONE : this.store.strings.find(name)
+        if (name === '' || n !== NONE) subj.add(n)
+      }
     }
-    for (const e of this.slots) if (!dead.has(e)) yield e
+    const store = this.store
+    return (s) => {
+      if (svc && !svc.has(store.serviceAt(s))) return false
+      if (subj && !subj.has(store.actorAt(s)) && !subj.has(store.targetAt(s))) return false
+      return true
+    }
+  }
+
+  /** Stable ascending sort by ts (ties keep ledger order). */
+  private sortByTs(slots: number[]): void {
+    const store = this.store
+    slots.sort((a, b) => {
+      const x = store.tsAt(a)
+      const y = store.tsAt(b)
+      return x < y ? -1 : x > y ? 1 : 0
+    })
+  }
+
+  private oldestOf(slots: readonly number[]): number {
+    let oldest = slots[0]!
+    for (const s of slots) if (this.store.tsAt(s) < this.store.tsAt(oldest)) oldest = s
+    return oldest
   }
 
   private hasSameContent(event: SyncEventOf<'observation'>): boolean {
     const o = event.observation
-    if (o.type === 'restart') return this.restartContent.has(restartKey(event))
-    if (o.type === 'first-seen') return this.firstSeenContent.has(pairKey(o.observer ?? '', o.subject ?? ''))
+    if (o.type === 'restart') {
+      const key = this.restartKey(o)
+      return key !== null && this.restartContent.has(key)
+    }
+    if (o.type === 'first-seen') return (this.pairEntry(o.observer, o.subject, this.firstSeenContent) ?? 0) > 0
     return false
+  }
+
+  /** The stored value for an (observer, subject) pair in a pair-keyed index, or undefined (names no stored event holds have none). */
+  private pairEntry<V>(observer: string | undefined, subject: string | undefined, index: Map<number | string, V>): V | undefined {
+    const o = observer ? this.store.strings.find(observer) : NONE
+    const s = subject ? this.store.strings.find(subject) : NONE
+    if ((observer && o === NONE) || (subject && s === NONE)) return undefined
+    return index.get(pairIndexKey(o, s))
+  }
+
+  private pairSlots(observer: string | undefined, subject: string | undefined): number[] {
+    const slots = this.pairEntry(observer, subject, this.observationsByPair)
+    return slots === undefined ? [] : typeof slots === 'number' ? [slots] : slots
+  }
+
+  /**
+   * Content key of a restart: subject (as its shared-string number), restart number, start
+   * time; null when no stored event names the subject. Flattened, so it holds no part of a
+   * received JSON text.
+   */
+  private restartKey(o: ObservationPayload): string | null {
+    const subject = o.subject ? this.store.strings.find(o.subject) : NONE
+    if (o.subject && subject === NONE) return null
+    return detachString(`${subject}/${o.restart_num ?? 0}/${o.start_time ?? 0}`)
   }
 
   /**
@@ -299,28 +366,37 @@ export class Ledger {
    */
   private makeRoomInPair(event: SyncEventOf<'observation'>): void {
     const o = event.observation
-    const existing = this.observationsByPair.get(pairKey(o.observer ?? '', o.subject ?? ''))
-    if (!existing || existing.length < MAX_OBSERVATIONS_PER_PAIR) return
-    const nonRestarts = existing.filter((e) => e.svc === 'observation' && e.observation.type !== 'restart')
-    if (nonRestarts.length > 0) this.remove(oldestOf(nonRestarts))
-    else if (this.hasCheckpointFor(o.subject ?? '')) this.remove(oldestOf(existing))
+    const existing = this.pairSlots(o.observer, o.subject)
+    if (existing.length < MAX_OBSERVATIONS_PER_PAIR) return
+    // Restarts are the pair's only priority-0 kind besides first-seen; read the type from the event only when needed.
+    const nonRestarts = existing.filter((s) => !this.isRestart(s))
+    if (nonRestarts.length > 0) this.remove(this.oldestOf(nonRestarts))
+    else if (this.hasCheckpointFor(o.subject ?? '')) this.remove(this.oldestOf(existing))
   }
 
-  private attach(e: SyncEvent): void {
-    if (this.tombstones.has(e)) this.compact()
-    this.slots.push(e)
-    this.byId.set(e.id, e)
+  private isRestart(slot: number): boolean {
+    if (this.store.priorityAt(slot) !== 0) return false
+    const e = this.store.event(slot)
+    return e.svc === 'observation' && e.observation.type === 'restart'
+  }
+
+  private attach(e: SyncEvent): number {
+    const slot = this.store.put(e)
     this.serviceCounts.set(e.svc, (this.serviceCounts.get(e.svc) ?? 0) + 1)
-    if (pruningPriority(e) === 0) this.critical++
+    if (this.store.priorityAt(slot) === 0) this.critical++
     switch (e.svc) {
       case 'ping':
-        pushTo(this.pingsByTarget, e.ping.target ?? '', e)
+        pushTo(this.pingsByTarget, e.ping.target ?? '', slot)
         break
       case 'observation': {
         const o = e.observation
-        pushTo(this.observationsByPair, pairKey(o.observer ?? '', o.subject ?? ''), e)
-        if (o.type === 'restart') bump(this.restartContent, restartKey(e), 1)
-        else if (o.type === 'first-seen') bump(this.firstSeenContent, pairKey(o.observer ?? '', o.subject ?? ''), 1)
+        const key = pairIndexKey(this.store.actorAt(slot), this.store.targetAt(slot))
+        const list = this.observationsByPair.get(key)
+        if (list === undefined) this.observationsByPair.set(key, slot)
+        else if (typeof list === 'number') this.observationsByPair.set(key, [list, slot])
+        else list.push(slot)
+        if (o.type === 'restart') bump(this.restartContent, this.restartKey(o)!, 1)
+        else if (o.type === 'first-seen') bump(this.firstSeenContent, key, 1)
         break
       }
       case 'checkpoint':
@@ -330,22 +406,30 @@ export class Ledger {
         if (this.heyThereMaxTs) noteHeyThere(this.heyThereMaxTs, e)
         break
     }
+    return slot
   }
 
-  /** Drops an event from every index; the slot itself is reclaimed by `compact`. */
-  private detach(e: SyncEvent): void {
-    this.byId.delete(e.id)
+  /** Drops the event at `slot` from every index and from the store. */
+  private remove(slot: number): void {
+    const e = this.store.event(slot)
+    for (const l of this.removalListeners) l(e)
     bump(this.serviceCounts, e.svc, -1)
-    if (pruningPriority(e) === 0) this.critical--
+    if (this.store.priorityAt(slot) === 0) this.critical--
     switch (e.svc) {
       case 'ping':
-        pullFrom(this.pingsByTarget, e.ping.target ?? '', e)
+        pullFrom(this.pingsByTarget, e.ping.target ?? '', slot)
         break
       case 'observation': {
         const o = e.observation
-        pullFrom(this.observationsByPair, pairKey(o.observer ?? '', o.subject ?? ''), e)
-        if (o.type === 'restart') bump(this.restartContent, restartKey(e), -1)
-        else if (o.type === 'first-seen') bump(this.firstSeenContent, pairKey(o.observer ?? '', o.subject ?? ''), -1)
+        const key = pairIndexKey(this.store.actorAt(slot), this.store.targetAt(slot))
+        const list = this.observationsByPair.get(key)
+        if (typeof list === 'number') this.observationsByPair.delete(key)
+        else if (list) {
+          list.splice(list.indexOf(slot), 1)
+          if (list.length === 1) this.observationsByPair.set(key, list[0]!)
+        }
+        if (o.type === 'restart') bump(this.restartContent, this.restartKey(o)!, -1)
+        else if (o.type === 'first-seen') bump(this.firstSeenContent, key, -1)
         break
       }
       case 'checkpoint':
@@ -356,20 +440,8 @@ export class Ledger {
         if (this.heyThereMaxTs?.get(e.hey_there.From) === e.ts) this.heyThereMaxTs = null
         break
     }
+    this.store.remove(slot)
     this.structureVersion++
-  }
-
-  private remove(e: SyncEvent): void {
-    this.detach(e)
-    this.tombstones.add(e)
-    if (this.tombstones.size > 256 && this.tombstones.size * 8 > this.slots.length) this.compact()
-  }
-
-  private compact(): void {
-    if (this.tombstones.size === 0) return
-    const dead = this.tombstones
-    this.slots = this.slots.filter((e) => !dead.has(e))
-    dead.clear()
   }
 
   /**
@@ -379,13 +451,12 @@ export class Ledger {
    * order, which lets one unknown nara's restart block all pruning; we skip past it instead.)
    */
   private prune(): void {
-    this.compact()
-    const events = this.slots
-    const toRemove = events.length - this.pruneTarget
+    const slots = this.store.slotList()
+    const toRemove = slots.length - this.pruneTarget
     if (toRemove <= 0) return
 
     // Class 0..3: unknown-key priority 4..1; 4..7: known priority 4..1; 255: never pruned.
-    const classes = new Uint8Array(events.length)
+    const classes = new Uint8Array(slots.length)
     const counts = new Array<number>(8).fill(0)
     const known = new Map<string, boolean>()
     const isKnown = (name: string): boolean => {
@@ -396,14 +467,14 @@ export class Ledger {
       }
       return k
     }
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!
-      const p = pruningPriority(e)
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!
+      const p = this.store.priorityAt(s)
       if (p === 0) {
         classes[i] = 255
         continue
       }
-      const unknown = this.hasKnownKey !== undefined && involvedNames(e).some((n) => n !== '' && !isKnown(n))
+      const unknown = this.hasKnownKey !== undefined && this.store.involvedAt(s).some((n) => n !== '' && !isKnown(n))
       const c = (unknown ? 0 : 4) + (4 - p)
       classes[i] = c
       counts[c]!++
@@ -424,7 +495,7 @@ export class Ledger {
     if (boundary < 8) {
       const stamps = new BigInt64Array(counts[boundary]!)
       let j = 0
-      for (let i = 0; i < events.length; i++) if (classes[i] === boundary) stamps[j++] = events[i]!.ts
+      for (let i = 0; i < slots.length; i++) if (classes[i] === boundary) stamps[j++] = this.store.tsAt(slots[i]!)
       stamps.sort()
       cutTs = stamps[remaining - 1]!
       let below = 0
@@ -432,37 +503,32 @@ export class Ledger {
       equalBudget = remaining - below
     }
 
-    const kept: SyncEvent[] = []
-    let removed = 0
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!
       const c = classes[i]!
       let drop = c < boundary
       if (c === boundary) {
-        if (e.ts < cutTs) drop = true
-        else if (e.ts === cutTs && equalBudget > 0) {
+        const ts = this.store.tsAt(s)
+        if (ts < cutTs) drop = true
+        else if (ts === cutTs && equalBudget > 0) {
           equalBudget--
           drop = true
         }
       }
-      if (drop) {
-        this.detach(e)
-        removed++
-      } else kept.push(e)
+      if (drop) this.remove(s)
     }
-    if (removed > 0) this.slots = kept
   }
 }
 
-function oldestOf(events: readonly SyncEvent[]): SyncEvent {
-  let oldest = events[0]!
-  for (const e of events) if (e.ts < oldest.ts) oldest = e
-  return oldest
-}
-
-function restartKey(e: SyncEventOf<'observation'>): string {
-  const o = e.observation
-  return `${o.subject ?? ''}${PAIR_SEP}${o.restart_num ?? 0}${PAIR_SEP}${o.start_time ?? 0}`
+/**
+ * One key for an (observer, subject) pair of shared-string numbers (-1 = none): a small
+ * integer (no heap number) while both are below 2¹⁵, a larger one up to 2²⁶, else a string.
+ */
+function pairIndexKey(observer: number, subject: number): number | string {
+  const o = observer + 1
+  const s = subject + 1
+  if (o < SMALL_NAMES && s < SMALL_NAMES) return o * SMALL_NAMES + s
+  return o < NAME_BITS && s < NAME_BITS ? SMALL_NAMES * SMALL_NAMES + o * NAME_BITS + s : `${observer},${subject}`
 }
 
 function noteHeyThere(index: Map<string, bigint>, e: SyncEventOf<'hey-there'>): void {
@@ -470,40 +536,22 @@ function noteHeyThere(index: Map<string, bigint>, e: SyncEventOf<'hey-there'>): 
   if (prev === undefined || e.ts > prev) index.set(e.hey_there.From, e.ts)
 }
 
-function pushTo(index: Map<string, SyncEvent[]>, key: string, e: SyncEvent): void {
+function pushTo(index: Map<string, number[]>, key: string, slot: number): void {
   const list = index.get(key)
-  if (list) list.push(e)
-  else index.set(key, [e])
+  if (list) list.push(slot)
+  else index.set(key, [slot])
 }
 
-function pullFrom(index: Map<string, SyncEvent[]>, key: string, e: SyncEvent): void {
+function pullFrom(index: Map<string, number[]>, key: string, slot: number): void {
   const list = index.get(key)
   if (!list) return
-  const i = list.indexOf(e)
+  const i = list.indexOf(slot)
   if (i >= 0) list.splice(i, 1)
   if (list.length === 0) index.delete(key)
 }
 
-function bump(counts: Map<string, number>, key: string, by: number): void {
+function bump<K>(counts: Map<K, number>, key: K, by: number): void {
   const n = (counts.get(key) ?? 0) + by
   if (n > 0) counts.set(key, n)
   else counts.delete(key)
-}
-
-function matcher(services?: readonly string[], subjects?: readonly string[]): (e: SyncEvent) => boolean {
-  const svc = services && services.length > 0 ? new Set(services) : null
-  const subj = subjects && subjects.length > 0 ? new Set(subjects) : null
-  return (e) => {
-    if (svc && !svc.has(e.svc)) return false
-    if (subj) {
-      const { actor, target } = actorAndTarget(e)
-      if (!subj.has(actor) && !subj.has(target)) return false
-    }
-    return true
-  }
-}
-
-/** Stable ascending sort by ts (ties keep ledger order). */
-function sortByTs(events: SyncEvent[]): void {
-  events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
 }

@@ -18,6 +18,16 @@ export class OpinionIndex {
     else this.bySubject.set(o.subject, [e])
   }
 
+  /** Drops an event the ledger no longer holds. */
+  forget(e: SyncEvent): void {
+    if (e.svc !== 'observation' || !e.observation.subject) return
+    const list = this.bySubject.get(e.observation.subject)
+    if (!list) return
+    const i = list.findIndex((x) => x.id === e.id)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.bySubject.delete(e.observation.subject)
+  }
+
   /** Rebuilds from the ledger (after it was pruned or restructured). */
   replay(events: Iterable<SyncEvent>): void {
     this.bySubject.clear()

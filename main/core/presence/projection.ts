@@ -54,6 +54,11 @@ export function deriveStatuses(e: SyncEvent): Derived[] {
   }
 }
 
+/** Ascending by ts, stable for equal ts. */
+function byTs(events: Iterable<SyncEvent>): SyncEvent[] {
+  return Array.from(events).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
+}
+
 function isOnlineState(s: string | undefined): s is OnlineState {
   return s === 'ONLINE' || s === 'OFFLINE' || s === 'MISSING'
 }
@@ -72,21 +77,39 @@ export class OnlineProjection {
   /** Folds one event in; returns the names whose stored state changed. */
   apply(e: SyncEvent): string[] {
     const changed: string[] = []
-    for (const d of deriveStatuses(e)) {
-      if (d.name === '') continue
-      const current = this.states.get(d.name)
-      if (current && !(e.ts > current.lastEventTs)) continue
-      this.states.set(d.name, { status: d.status, lastEventTs: e.ts, lastEventSvc: e.svc, observer: d.observer })
-      changed.push(d.name)
-    }
+    for (const d of deriveStatuses(e)) if (this.applyOne(d, e)) changed.push(d.name)
     return changed
+  }
+
+  private applyOne(d: Derived, e: SyncEvent): boolean {
+    if (d.name === '') return false
+    const current = this.states.get(d.name)
+    if (current && !(e.ts > current.lastEventTs)) return false
+    this.states.set(d.name, { status: d.status, lastEventTs: e.ts, lastEventSvc: e.svc, observer: d.observer })
+    return true
   }
 
   /** Rebuilds from scratch; events are applied in ts order (stable for equal ts), as a full reference replay does. */
   replay(events: Iterable<SyncEvent>): void {
     this.states.clear()
-    const sorted = Array.from(events).sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
-    for (const e of sorted) this.apply(e)
+    for (const e of byTs(events)) this.apply(e)
+  }
+
+  /**
+   * The names whose state may change when `e` leaves the ledger: those whose state carries
+   * its ts. Any other name's state came from a later event, which a replay would still pick.
+   */
+  namesSetBy(e: SyncEvent): string[] {
+    return deriveStatuses(e)
+      .filter((d) => d.name !== '' && this.states.get(d.name)?.lastEventTs === e.ts)
+      .map((d) => d.name)
+  }
+
+  /** Recomputes only `names`, from events that include every event mentioning them, as `replay` would. */
+  rebuild(names: Iterable<string>, events: Iterable<SyncEvent>): void {
+    const wanted = new Set(names)
+    for (const n of wanted) this.states.delete(n)
+    for (const e of byTs(events)) for (const d of deriveStatuses(e)) if (wanted.has(d.name)) this.applyOne(d, e)
   }
 
   clear(): void {
