@@ -26,6 +26,12 @@ import { makeNode, testIdentity } from './support/nodes'
 
 const T0 = 1_768_000_000_000_000_000n
 
+function withPayloadSignature(e: SyncEvent, signature: string): SyncEvent {
+  if (e.svc === 'hey-there') return { ...e, hey_there: { ...e.hey_there, Signature: signature } }
+  if (e.svc === 'chau') return { ...e, chau: { ...e.chau, Signature: signature } }
+  return e
+}
+
 /** Events whose values stress the record format: odd strings, floats, big and negative numbers, arrays, empty strings. */
 function oddEvents(): SyncEvent[] {
   const sig64 = Buffer.alloc(64, 7).toString('base64')
@@ -38,8 +44,8 @@ function oddEvents(): SyncEvent[] {
     newObservationEvent({ observer: 'x', subject: 'y', type: 'restart', importance: 3, start_time: 1_760_000_000, restart_num: 0, last_restart: -5, is_backfill: true, observer_uptime: 0.5 }, T0 + 6n),
     newObservationEvent({ observer: 'x', subject: 'y', type: 'status-change', importance: 2, online_state: 'MISSING', cluster_name: '', observer_uptime: -0 }, T0 + 7n),
     newSeenEvent({ observer: 'y', subject: 'z', via: 'mesh' }, T0 + 8n),
-    { ...newHeyThereEvent({ From: 'z', PublicKey: 'K'.repeat(43) + '=', MeshIP: '', ID: 'id', Signature: sig64 }, T0 + 9n), emitter: 'z', sig: sig64 },
-    { ...newChauEvent({ From: 'z', PublicKey: 'pk', ID: 'id', Signature: 'QUJD' }, T0 + 10n), emitter: 'z', sig: sig64 },
+    withPayloadSignature({ ...newHeyThereEvent({ From: 'z', PublicKey: 'K'.repeat(43) + '=', MeshIP: '', ID: 'id' }, T0 + 9n), emitter: 'z', sig: sig64 }, sig64),
+    withPayloadSignature({ ...newChauEvent({ From: 'z', PublicKey: 'pk', ID: 'id' }, T0 + 10n), emitter: 'z', sig: sig64 }, 'QUJD'),
     newCheckpointEvent(
       {
         version: 2,
