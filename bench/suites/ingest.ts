@@ -123,7 +123,7 @@ function decodeResult(value: number, native: number): BenchResult {
 
 function insertResult(value: number, bare: number): BenchResult {
   const baseline = { metric: 'bare Map insert by id, best of 5', value: bare, unit: 'events/s' }
-  return { suite: name, metric: 'ledger insert only (rules, dedupe, indexes, compact copy), best of 5', value, unit: 'events/s', baseline, ratio: value / bare }
+  return { suite: name, metric: 'ledger insert only (rules, dedupe, indexes, packed record), best of 5', value, unit: 'events/s', baseline, ratio: value / bare }
 }
 
 export async function run(): Promise<BenchResult[]> {

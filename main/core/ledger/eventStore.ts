@@ -2,9 +2,9 @@
  * Where the ledger keeps its events: packed, not as objects. Each event has a slot; the slot's
  * id, ts, service, pruning priority and the names the indexes and filters need are typed-array
  * columns, the rest is a packed record (`eventRecord.ts`) in one byte arena. Event objects are
- * built on demand, except for the most recent `hotWindow` events, which stay as objects: they
- * are what zines, listeners and views ask for again and again, and a stable object lets the
- * zine encoder reuse its bytes. Slots are reused; insertion order is a linked list over them.
+ * built on demand; for the most recent `hotWindow` events the object, once built, is kept:
+ * they are what zines, listeners and views ask for again and again, and a stable object lets
+ * the zine encoder reuse its bytes. Slots are reused; insertion order is a linked list over them.
  *
  * Memory per event ≈ 50 B of columns, ≈ 22 B of id index and the record (≈ 20–150 B) against
  * ≈ 460 B for an event object with its strings and a Map entry.
@@ -48,7 +48,8 @@ export class EventStore {
   private arenaUsed = 0
   private arenaGarbage = 0
 
-  private readonly hot = new Map<number, SyncEvent>()
+  /** Recent slots: their object once built (null until first asked for). */
+  private readonly hot = new Map<number, SyncEvent | null>()
   private readonly hotRing: Int32Array
   private hotCursor = 0
 
@@ -91,14 +92,18 @@ export class EventStore {
       if (evicted !== NONE) this.hot.delete(evicted)
       this.hotRing[this.hotCursor] = slot
       this.hotCursor = (this.hotCursor + 1) % this.hotRing.length
-      this.hot.set(slot, this.decode(slot))
+      this.hot.set(slot, null)
     }
     return slot
   }
 
-  /** The stored event at a live slot: the kept object while it is recent, else built afresh. */
+  /** The stored event at a live slot: one kept object while it is recent, else built afresh. */
   event(slot: number): SyncEvent {
-    return this.hot.get(slot) ?? this.decode(slot)
+    const kept = this.hot.get(slot)
+    if (kept) return kept
+    const e = this.decode(slot)
+    if (kept === null) this.hot.set(slot, e)
+    return e
   }
 
   remove(slot: number): void {

@@ -3,7 +3,7 @@
  * opinion consensus projection, presence.md §6), so the network's opinion about a peer's start
  * time and restarts costs a map lookup at each sighting instead of a ledger scan.
  */
-import type { SyncEvent, SyncEventOf } from '../protocol/types'
+import type { ObservationPayload, SyncEvent, SyncEventOf } from '../protocol/types'
 import { deriveOpinion, type Opinion } from './projection'
 
 export class OpinionIndex {
@@ -13,9 +13,10 @@ export class OpinionIndex {
     if (e.svc !== 'observation') return
     const o = e.observation
     if ((o.type !== 'restart' && o.type !== 'first-seen') || !o.subject) return
+    const kept = slim(e)
     const list = this.bySubject.get(o.subject)
-    if (list) list.push(e)
-    else this.bySubject.set(o.subject, [e])
+    if (list) list.push(kept)
+    else this.bySubject.set(o.subject, [kept])
   }
 
   /** Drops an event the ledger no longer holds. */
@@ -37,4 +38,17 @@ export class OpinionIndex {
   opinionOf(subject: string): Opinion {
     return deriveOpinion(this.bySubject.get(subject) ?? [], subject)
   }
+}
+
+/**
+ * Only what an opinion reads (priority-0 events are never pruned, so the index would
+ * otherwise keep a whole event object, signature and all, for every restart ever seen).
+ */
+function slim(e: SyncEventOf<'observation'>): SyncEventOf<'observation'> {
+  const o = e.observation
+  const observation: ObservationPayload = { observer: o.observer, subject: o.subject, type: o.type, importance: o.importance }
+  if (o.start_time !== undefined) observation.start_time = o.start_time
+  if (o.restart_num !== undefined) observation.restart_num = o.restart_num
+  if (o.last_restart !== undefined) observation.last_restart = o.last_restart
+  return { id: e.id, ts: e.ts, svc: 'observation', observation }
 }
