@@ -19,14 +19,14 @@ import {
   type SyncRequest
 } from '../protocol/syncMessages'
 import type { SyncEvent, Zine } from '../protocol/types'
-import { createZine, decodeZine, encodeZineBytes, verifyZine, type DecodedZine } from '../protocol/zine'
+import { createZine, decodeZine, decodeZineHead, encodeZineBytes, verifyZine, type DecodedZine, type ZineHead } from '../protocol/zine'
 import type { Result } from '../result'
 
 export {
   createZine, decodeDmResponse, encodeDmResponse, encodeEvent, encodePingResponse, encodeSyncRequest, isSigned, meshRequestMessage, verifyEvent,
   verifySyncResponse, verifyZine
 }
-export type { DecodedSyncResponse, DecodedZine, DmResponse, PingResponse, SyncRequest }
+export type { DecodedSyncResponse, DecodedZine, DmResponse, PingResponse, SyncRequest, ZineHead }
 
 const utf8 = new TextDecoder('utf-8')
 
@@ -59,6 +59,11 @@ export function decodePingBody(body: Uint8Array): Result<PingResponse> {
 
 export function decodeZineBody(body: Uint8Array): Result<DecodedZine> {
   return decodeZine(utf8.decode(body), { maxBytes: body.length + 1 })
+}
+
+/** decodeZineBody's verdict with the events decoded on demand (an incoming zine's reply need not wait for them). */
+export function decodeZineHeadBody(body: Uint8Array): Result<ZineHead> {
+  return decodeZineHead(utf8.decode(body), { maxBytes: body.length + 1 })
 }
 
 /** Zine JSON + "\n" as json.Encoder writes it. */

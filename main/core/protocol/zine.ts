@@ -6,10 +6,11 @@
 import type { SyncEvent, Zine } from './types'
 import { goArray, goInt, goObject, goQuote } from './gojson'
 import { decodeEventValueAt, encodeEvent } from './events'
-import { array, catchDecode, DecodeFailure, fields, int, isPlainObject, object, parseOrValue, shape, str } from './codec-fields'
+import { array, catchDecode, DecodeFailure, fieldName, fields, int, isPlainObject, object, parseOrValue, shape, str } from './codec-fields'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError } from './jsonLossless'
 import { decodeBase64Strict, ed25519Verify, sha256, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
-import type { DecodeError, Result } from '../result'
+import { ok, type DecodeError, type Result } from '../result'
 
 export const MAX_ZINE_BYTES = 16 * 1024 * 1024
 
@@ -127,7 +128,192 @@ export function decodeZine(input: unknown, options: { maxBytes?: number } = {}):
   })
 }
 
-export function zineSignatureVerdict(z: Zine | DecodedZine, publicKey: Uint8Array | null | undefined): Verdict {
+/**
+ * A received zine whose bundle signature can be checked before its events are decoded: a
+ * receiver answers as soon as the signature holds, and decodes (then verifies and merges)
+ * the events after its reply.
+ */
+export interface ZineHead {
+  from: string
+  created_at: number
+  signature: string
+  /** Every element's received id in order, including rejected ones: what the signature covers. */
+  eventIds: string[]
+  /** The decoded events and the refused elements (decoded on the first call). */
+  events(): { events: SyncEvent[]; rejected: RejectedEvent[] }
+}
+
+/** A bug guard: the events handed on must be exactly the ones the checked signature covers. */
+export class ZineIdMismatch extends Error {}
+
+/**
+ * The same verdict and fields as decodeZine, with the decode of the events deferred when the
+ * zine has the plain shape every implementation sends (see outlineZine); anything else takes
+ * the full decode at once, so every error is the one decodeZine reports.
+ */
+export function decodeZineHead(text: string, options: { maxBytes?: number } = {}): Result<ZineHead> {
+  const outline = exceedsBytes(text, options.maxBytes ?? MAX_ZINE_BYTES) ? null : outlineZine(text)
+  if (outline !== null) return ok(outline)
+  const full = decodeZine(text, options)
+  if (!full.ok) return full
+  const z = full.value
+  const lists = { events: z.events, rejected: z.rejected }
+  return ok({ from: z.from, created_at: z.created_at, signature: z.signature, eventIds: z.eventIds, events: () => lists })
+}
+
+/**
+ * One validating pass over a zine that builds only its head and each element's id: the whole
+ * text is checked with the parser's own grammar (JsonCursor), so what passes here parses there.
+ * Returns null — leaving the verdict to decodeZine — for anything but the plain shape: valid
+ * JSON, an object whose zine fields appear under their exact names (events once), as a string
+ * / a safe integer / null or an array of objects each carrying a non-empty string "id" and no
+ * other key read as the id; a repeated member counts by its last value, as in the parser. For such an element decodeEventValueAt keeps that id whether or not it
+ * decodes (an absent or empty id would be computed from the content instead).
+ */
+export function outlineZine(text: string): ZineHead | null {
+  const c = new JsonCursor(text, DEFAULT_MAX_JSON_DEPTH, true)
+  try {
+    return readOutline(c)
+  } catch (e) {
+    if (e instanceof JsonSyntaxError || e instanceof RangeError) return null
+    throw e
+  }
+}
+
+function readOutline(c: JsonCursor): ZineHead | null {
+  const t = c.text
+  c.skipWs()
+  if (t.charCodeAt(c.pos) !== 0x7b) return null
+  c.pos++
+  c.skipWs()
+  let from = ''
+  let createdAt = 0
+  let signature = ''
+  let elements: ElementSpans | null = null
+  while (t.charCodeAt(c.pos) === 0x22) {
+    const key = c.key()
+    c.skipWs()
+    if (t.charCodeAt(c.pos) !== 0x3a) return null
+    c.pos++
+    c.skipWs()
+    if (key === 'events') {
+      if (elements !== null) return null
+      // Go sends an empty window as a nil slice: "events":null.
+      elements = t.charCodeAt(c.pos) === 0x5b ? readElements(c) : c.value(1) === null ? { ids: [], starts: [] } : null
+      if (elements === null) return null
+    } else if (key === 'from' || key === 'signature') {
+      const v = c.value(1)
+      if (typeof v !== 'string') return null
+      if (key === 'from') from = v
+      else signature = v
+    } else if (key === 'created_at') {
+      const v = c.value(1)
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return null
+      createdAt = v
+    } else if (fieldName(ZINE, key) !== undefined) return null
+    else c.skipValue(1)
+    c.skipWs()
+    const next = t.charCodeAt(c.pos)
+    if (next === 0x7d) {
+      c.pos++
+      c.skipWs()
+      if (c.pos !== t.length) return null
+      return outlinedHead(c, from, createdAt, signature, elements ?? { ids: [], starts: [] })
+    }
+    if (next !== 0x2c) return null
+    c.pos++
+    c.skipWs()
+  }
+  return null
+}
+
+interface ElementSpans {
+  ids: string[]
+  /** Where each element's object starts in the text. */
+  starts: number[]
+}
+
+/** The `events` array (depth 2) of objects (depth 3), validated; null when not of the plain shape. */
+function readElements(c: JsonCursor): ElementSpans | null {
+  const t = c.text
+  const ids: string[] = []
+  const starts: number[] = []
+  c.pos++
+  c.skipWs()
+  if (t.charCodeAt(c.pos) === 0x5d) {
+    c.pos++
+    return { ids, starts }
+  }
+  for (;;) {
+    if (t.charCodeAt(c.pos) !== 0x7b) return null
+    starts.push(c.pos)
+    const id = readElementId(c)
+    if (id === null) return null
+    ids.push(id)
+    c.skipWs()
+    const next = t.charCodeAt(c.pos)
+    c.pos++
+    if (next === 0x5d) return { ids, starts }
+    if (next !== 0x2c) return null
+    c.skipWs()
+  }
+}
+
+/** One element object: its last "id" member when that is a non-empty string, else null. */
+function readElementId(c: JsonCursor): string | null {
+  const t = c.text
+  let id: unknown
+  c.pos++
+  c.skipWs()
+  if (t.charCodeAt(c.pos) === 0x7d) return null
+  for (;;) {
+    if (t.charCodeAt(c.pos) !== 0x22) return null
+    const key = c.key()
+    c.skipWs()
+    if (t.charCodeAt(c.pos) !== 0x3a) return null
+    c.pos++
+    c.skipWs()
+    if (key === 'id') id = c.value(3)
+    else if (foldsToId(key)) return null
+    else c.skipValue(3)
+    c.skipWs()
+    const next = t.charCodeAt(c.pos)
+    c.pos++
+    if (next === 0x7d) return typeof id === 'string' && id !== '' ? id : null
+    if (next !== 0x2c) return null
+    c.skipWs()
+  }
+}
+
+/** "ID", "Id", "iD": the only keys other than "id" that Go's case folding reads as the id. */
+function foldsToId(key: string): boolean {
+  return key.length === 2 && (key.charCodeAt(0) | 0x20) === 0x69 && (key.charCodeAt(1) | 0x20) === 0x64
+}
+
+function outlinedHead(c: JsonCursor, from: string, createdAt: number, signature: string, spans: ElementSpans): ZineHead {
+  let lists: { events: SyncEvent[]; rejected: RejectedEvent[] } | null = null
+  return {
+    from,
+    created_at: createdAt,
+    signature,
+    eventIds: spans.ids,
+    events() {
+      if (lists !== null) return lists
+      const items = spans.starts.map((start) => {
+        c.pos = start
+        return c.value(2)
+      })
+      const list = decodeEventList(items, 'events')
+      if (list.eventIds.length !== spans.ids.length || list.eventIds.some((id, i) => id !== spans.ids[i])) {
+        throw new ZineIdMismatch('decoded event ids differ from the ids the zine signature was checked over')
+      }
+      lists = { events: list.events, rejected: list.rejected }
+      return lists
+    }
+  }
+}
+
+export function zineSignatureVerdict(z: Zine | DecodedZine | ZineHead, publicKey: Uint8Array | null | undefined): Verdict {
   if (!z.signature) return invalid('unsigned')
   if (!publicKey) return invalid('no public key')
   const sig = decodeBase64Strict(z.signature)
@@ -136,6 +322,6 @@ export function zineSignatureVerdict(z: Zine | DecodedZine, publicKey: Uint8Arra
   return ed25519Verify(publicKey, sha256(zineSigningPreimage(z.from, z.created_at, ids)), sig) ? VALID : invalid('bad signature')
 }
 
-export function verifyZine(z: Zine | DecodedZine, publicKey: Uint8Array): boolean {
+export function verifyZine(z: Zine | DecodedZine | ZineHead, publicKey: Uint8Array): boolean {
   return zineSignatureVerdict(z, publicKey).valid
 }
