@@ -3,7 +3,7 @@
  * crossed, and compressed bodies are capped after inflation (a zip bomb cannot grow past it).
  */
 import type { IncomingMessage } from 'node:http'
-import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib'
+import { createGunzip, createInflate, gzipSync, type Gunzip, type Inflate } from 'node:zlib'
 
 export const MAX_ZINE_BODY = 8 * 1024 * 1024
 export const MAX_SMALL_BODY = 256 * 1024
@@ -12,6 +12,22 @@ export type BodyError = { kind: 'too_large' | 'read_error' | 'bad_encoding'; rea
 export type BodyResult = { ok: true; body: Buffer; wireBytes: number } | { ok: false; error: BodyError }
 
 export type ContentCoding = 'identity' | 'gzip' | 'deflate'
+
+/**
+ * Bodies compressed so far, by buffer identity: the same encoded zine goes to several peers
+ * and in several answers (encodeZineBytes hands out the same buffer), and is never modified.
+ */
+const gzipped = new WeakMap<Buffer, Buffer>()
+
+/** gzip at level 1 (speed over ratio: the bodies are sent once, on a fast mesh). */
+export function gzipBody(body: Buffer): Buffer {
+  let out = gzipped.get(body)
+  if (out === undefined) {
+    out = gzipSync(body, { level: 1 })
+    gzipped.set(body, out)
+  }
+  return out
+}
 
 export function parseContentEncoding(header: string | string[] | undefined): ContentCoding | null {
   const v = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim().toLowerCase()

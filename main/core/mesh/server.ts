@@ -6,12 +6,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { gzipSync } from 'node:zlib'
 import { storeEvent, type MeshHost } from './host'
 import type { MeshStats, MeshRejection } from './stats'
 import { authenticateRequest, MESH_AUTH_TOLERANCE_MS, type AuthedRequest } from './auth'
 import { ReplayCache } from './replayCache'
-import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody, type BodyError } from './body'
+import { gzipBody, MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody, type BodyError } from './body'
 import type { HostPort } from './address'
 import { normaliseRemoteAddress } from './address'
 import {
@@ -232,7 +231,7 @@ export class MeshServer {
     let wire = body
     // Signatures always cover the identity body; compression is only offered to peers that asked.
     if (body.length >= COMPRESS_MIN_BYTES && acceptsGzip(req.headers[ACCEPT_ENCODING_HEADER])) {
-      wire = gzipSync(body, { level: 1 })
+      wire = gzipBody(body)
       headers['Content-Encoding'] = 'gzip'
     }
     headers['Content-Length'] = String(wire.length)

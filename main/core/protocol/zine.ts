@@ -18,9 +18,28 @@ export function zineSigningPreimage(from: string, createdAt: number, ids: readon
   return `${from}:${createdAt}:${ids.join('')}`
 }
 
+/**
+ * The last zine each signer made. A node sends its window to 3–5 peers a round and in every
+ * answer: while the window holds the same event objects in the same order, under the same
+ * name and second, the zine is the same (Ed25519 signatures are deterministic), so the one
+ * already signed — and encoded, see encodeZineBytes — is handed out again.
+ */
+let lastZineBySigner = new WeakMap<Signer, Zine>()
+
 export function createZine(from: string, createdAt: number, events: SyncEvent[], signer: Signer): Zine {
+  const last = lastZineBySigner.get(signer)
+  if (last !== undefined && last.from === from && last.created_at === createdAt && sameObjects(last.events, events)) return last
   const digest = sha256(zineSigningPreimage(from, createdAt, events.map((e) => e.id)))
-  return { from, created_at: createdAt, events, signature: signer.signBase64(digest) }
+  const zine = { from, created_at: createdAt, events, signature: signer.signBase64(digest) }
+  lastZineBySigner.set(signer, zine)
+  return zine
+}
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** `nilEvents` reproduces a Go nil slice (`"events":null`); our own zines always send `[]`. */
@@ -53,25 +72,59 @@ function encodedEventBytes(e: SyncEvent): Buffer {
   return bytes
 }
 
-/** Forgets every cached event encoding (to measure the cold path). */
+/** Forgets every zine made and every event and window encoded (to measure the cold path). */
 export function clearEncodedEventCache(): void {
   encodedEvents.clear()
+  latestBySender.clear()
+  encodedZines = new WeakMap()
+  lastZineBySigner = new WeakMap()
 }
 
 const COMMA = Buffer.from(',')
 
+/** A zine's encoding, and where its events' bytes lie in it (reusable for the same window). */
+interface EncodedZine {
+  suffix: string
+  bytes: Buffer
+  events: readonly SyncEvent[]
+  eventBytes: Buffer
+}
+
+/** By zine object (zines are not mutated once made: createZine hands the same one out again). */
+let encodedZines = new WeakMap<Zine, EncodedZine>()
+/** The latest encoding per sender name, for a new zine (next second) over the same window. */
+const latestBySender = new Map<string, EncodedZine>()
+const LATEST_SENDERS_MAX = 8
+
 /**
- * `encodeZine(z) + suffix` as UTF-8 bytes, identical byte for byte, assembled from cached
- * per-event bytes (one copy of the body instead of encoding, joining and transcoding it).
+ * `encodeZine(z) + suffix` as UTF-8 bytes, identical byte for byte: the same zine again gives
+ * the same buffer (callers only send, sign or compress it); the same window under a new head
+ * copies the events' bytes once; otherwise they are assembled from cached per-event bytes
+ * (one copy of the body instead of encoding, joining and transcoding it).
  */
 export function encodeZineBytes(z: Zine, suffix = ''): Buffer {
-  const parts: Buffer[] = [Buffer.from(`{"from":${goQuote(z.from)},"created_at":${goInt(z.created_at)},"events":[`, 'utf8')]
-  for (let i = 0; i < z.events.length; i++) {
-    if (i > 0) parts.push(COMMA)
-    parts.push(encodedEventBytes(z.events[i] as SyncEvent))
+  const known = encodedZines.get(z)
+  if (known !== undefined && known.suffix === suffix) return known.bytes
+  const head = Buffer.from(`{"from":${goQuote(z.from)},"created_at":${goInt(z.created_at)},"events":[`, 'utf8')
+  const tail = Buffer.from(`],"signature":${goQuote(z.signature)}}${suffix}`, 'utf8')
+  const latest = latestBySender.get(z.from)
+  let bytes: Buffer
+  if (latest !== undefined && sameObjects(latest.events, z.events)) bytes = Buffer.concat([head, latest.eventBytes, tail])
+  else {
+    const parts: Buffer[] = [head]
+    for (let i = 0; i < z.events.length; i++) {
+      if (i > 0) parts.push(COMMA)
+      parts.push(encodedEventBytes(z.events[i] as SyncEvent))
+    }
+    parts.push(tail)
+    bytes = Buffer.concat(parts)
   }
-  parts.push(Buffer.from(`],"signature":${goQuote(z.signature)}}${suffix}`, 'utf8'))
-  return Buffer.concat(parts)
+  const encoded = { suffix, bytes, events: z.events, eventBytes: bytes.subarray(head.length, bytes.length - tail.length) }
+  encodedZines.set(z, encoded)
+  latestBySender.delete(z.from)
+  if (latestBySender.size >= LATEST_SENDERS_MAX) latestBySender.delete(latestBySender.keys().next().value as string)
+  latestBySender.set(z.from, encoded)
+  return bytes
 }
 
 /** An element of a bundle that could not be decoded as a SyncEvent (it still counts for the bundle signature). */
