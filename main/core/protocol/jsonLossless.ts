@@ -125,59 +125,71 @@ export class JsonCursor {
   }
 
   object(depth: number): Record<string, unknown> {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
     const out: Record<string, unknown> = {}
-    this.pos++
-    this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x7d) {
-      this.pos++
-      return out
-    }
-    for (;;) {
-      if (t.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
-      const key = this.key()
-      this.skipWs()
-      if (t.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
-      this.pos++
-      this.skipWs()
+    if (this.open(depth, 0x7d)) return out
+    do {
+      const key = this.memberKey()
       const v = this.value(depth)
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
       else out[key] = v
-      this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x7d) {
-        this.pos++
-        return out
-      } else this.fail("expected ',' or '}'")
-    }
+    } while (!this.next(0x7d))
+    return out
   }
 
   array(depth: number): unknown[] {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
     const out: unknown[] = []
+    if (this.open(depth, 0x5d)) return out
+    do out.push(this.value(depth))
+    while (!this.next(0x5d))
+    return out
+  }
+
+  // ---- the steps of an object or array, shared by the building and the validating readers.
+
+  /** Past the opening bracket of an object or array at `depth`; true when it is empty (and closed). */
+  open(depth: number, close: 0x7d | 0x5d): boolean {
+    if (depth > this.maxDepth) this.fail('nesting too deep')
     this.pos++
     this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x5d) {
+    if (this.text.charCodeAt(this.pos) !== close) return false
+    this.pos++
+    return true
+  }
+
+  /** A member's key, then past its ':' to the value. */
+  memberKey(): string {
+    if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
+    const key = this.key()
+    this.colon()
+    return key
+  }
+
+  /** Past a member's key (not needed) and its ':' to the value. */
+  skipMemberKey(): void {
+    if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
+    this.skipString()
+    this.colon()
+  }
+
+  private colon(): void {
+    this.skipWs()
+    if (this.text.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
+    this.pos++
+    this.skipWs()
+  }
+
+  /** After a member or element: true past the closing bracket, false past a ',' (to the next one). */
+  next(close: 0x7d | 0x5d): boolean {
+    this.skipWs()
+    const c = this.text.charCodeAt(this.pos)
+    if (c === 0x2c) {
       this.pos++
-      return out
-    }
-    for (;;) {
-      out.push(this.value(depth))
       this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x5d) {
-        this.pos++
-        return out
-      } else this.fail("expected ',' or ']'")
+      return false
     }
+    if (c !== close) this.fail(close === 0x7d ? "expected ',' or '}'" : "expected ',' or ']'")
+    this.pos++
+    return true
   }
 
   /**
@@ -347,55 +359,17 @@ export class JsonCursor {
   }
 
   skipObject(depth: number): void {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
-    this.pos++
-    this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x7d) {
-      this.pos++
-      return
-    }
-    for (;;) {
-      if (t.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
-      this.skipString()
-      this.skipWs()
-      if (t.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
-      this.pos++
-      this.skipWs()
+    if (this.open(depth, 0x7d)) return
+    do {
+      this.skipMemberKey()
       this.skipValue(depth)
-      this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x7d) {
-        this.pos++
-        return
-      } else this.fail("expected ',' or '}'")
-    }
+    } while (!this.next(0x7d))
   }
 
   skipArray(depth: number): void {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
-    this.pos++
-    this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x5d) {
-      this.pos++
-      return
-    }
-    for (;;) {
-      this.skipValue(depth)
-      this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x5d) {
-        this.pos++
-        return
-      } else this.fail("expected ',' or ']'")
-    }
+    if (this.open(depth, 0x5d)) return
+    do this.skipValue(depth)
+    while (!this.next(0x5d))
   }
 
   /** An escape-free string is only scanned; one with escapes goes through string(), which checks them. */

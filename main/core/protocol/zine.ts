@@ -234,25 +234,19 @@ export function outlineZine(text: string): ZineHead | null {
 }
 
 function readOutline(c: JsonCursor): ZineHead | null {
-  const t = c.text
   c.skipWs()
-  if (t.charCodeAt(c.pos) !== 0x7b) return null
-  c.pos++
-  c.skipWs()
+  // Not an object, or an empty one: decodeZine gives the verdict.
+  if (c.text.charCodeAt(c.pos) !== 0x7b || c.open(1, 0x7d)) return null
   let from = ''
   let createdAt = 0
   let signature = ''
   let elements: ElementSpans | null = null
-  while (t.charCodeAt(c.pos) === 0x22) {
-    const key = c.key()
-    c.skipWs()
-    if (t.charCodeAt(c.pos) !== 0x3a) return null
-    c.pos++
-    c.skipWs()
+  do {
+    const key = c.memberKey()
     if (key === 'events') {
       if (elements !== null) return null
       // Go sends an empty window as a nil slice: "events":null.
-      elements = t.charCodeAt(c.pos) === 0x5b ? readElements(c) : c.value(1) === null ? { ids: [], starts: [] } : null
+      elements = c.text.charCodeAt(c.pos) === 0x5b ? readElements(c) : c.value(1) === null ? { ids: [], starts: [] } : null
       if (elements === null) return null
     } else if (key === 'from' || key === 'signature') {
       const v = c.value(1)
@@ -265,19 +259,10 @@ function readOutline(c: JsonCursor): ZineHead | null {
       createdAt = v
     } else if (fieldName(ZINE, key) !== undefined) return null
     else c.skipValue(1)
-    c.skipWs()
-    const next = t.charCodeAt(c.pos)
-    if (next === 0x7d) {
-      c.pos++
-      c.skipWs()
-      if (c.pos !== t.length) return null
-      return outlinedHead(c, from, createdAt, signature, elements ?? { ids: [], starts: [] })
-    }
-    if (next !== 0x2c) return null
-    c.pos++
-    c.skipWs()
-  }
-  return null
+  } while (!c.next(0x7d))
+  c.skipWs()
+  if (c.pos !== c.text.length) return null
+  return outlinedHead(c, from, createdAt, signature, elements ?? { ids: [], starts: [] })
 }
 
 interface ElementSpans {
@@ -288,54 +273,29 @@ interface ElementSpans {
 
 /** The `events` array (depth 2) of objects (depth 3), validated; null when not of the plain shape. */
 function readElements(c: JsonCursor): ElementSpans | null {
-  const t = c.text
-  const ids: string[] = []
-  const starts: number[] = []
-  c.pos++
-  c.skipWs()
-  if (t.charCodeAt(c.pos) === 0x5d) {
-    c.pos++
-    return { ids, starts }
-  }
-  for (;;) {
-    if (t.charCodeAt(c.pos) !== 0x7b) return null
-    starts.push(c.pos)
+  const spans: ElementSpans = { ids: [], starts: [] }
+  if (c.open(2, 0x5d)) return spans
+  do {
+    if (c.text.charCodeAt(c.pos) !== 0x7b) return null
+    spans.starts.push(c.pos)
     const id = readElementId(c)
     if (id === null) return null
-    ids.push(id)
-    c.skipWs()
-    const next = t.charCodeAt(c.pos)
-    c.pos++
-    if (next === 0x5d) return { ids, starts }
-    if (next !== 0x2c) return null
-    c.skipWs()
-  }
+    spans.ids.push(id)
+  } while (!c.next(0x5d))
+  return spans
 }
 
 /** One element object: its last "id" member when that is a non-empty string, else null. */
 function readElementId(c: JsonCursor): string | null {
-  const t = c.text
   let id: unknown
-  c.pos++
-  c.skipWs()
-  if (t.charCodeAt(c.pos) === 0x7d) return null
-  for (;;) {
-    if (t.charCodeAt(c.pos) !== 0x22) return null
-    const key = c.key()
-    c.skipWs()
-    if (t.charCodeAt(c.pos) !== 0x3a) return null
-    c.pos++
-    c.skipWs()
+  if (c.open(3, 0x7d)) return null
+  do {
+    const key = c.memberKey()
     if (key === 'id') id = c.value(3)
     else if (foldsToId(key)) return null
     else c.skipValue(3)
-    c.skipWs()
-    const next = t.charCodeAt(c.pos)
-    c.pos++
-    if (next === 0x7d) return typeof id === 'string' && id !== '' ? id : null
-    if (next !== 0x2c) return null
-    c.skipWs()
-  }
+  } while (!c.next(0x7d))
+  return typeof id === 'string' && id !== '' ? id : null
 }
 
 /** "ID", "Id", "iD": the only keys other than "id" that Go's case folding reads as the id. */
