@@ -10,6 +10,7 @@ import { seededRandom } from '../main/core/clock'
 import { signerFromSeed } from '../main/core/protocol/crypto'
 import { newHeyThereEvent, newPingEvent, newSocialEvent, signEvent } from '../main/core/protocol/events'
 import { createZine, decodeZine, decodeZineHead, encodeZine, outlineZine, verifyZine } from '../main/core/protocol/zine'
+import { decodeZineBody, decodeZineHeadBody } from '../main/core/mesh/wire'
 
 const zineCases = loadVectors<{ name: string; json: string }>('zine.json').cases
 
@@ -146,5 +147,24 @@ describe('decodeZineHead', () => {
     // Both ways are exercised: many mutants keep the plain shape (a changed payload or signature).
     expect(outlined).toBeGreaterThan(100)
     expect(outlined).toBeLessThan(4_000)
+  })
+})
+
+describe('zine bodies as bytes', () => {
+  it('read as TextDecoder reads them: ASCII, UTF-8 names, invalid bytes, a leading BOM', () => {
+    const ascii = Buffer.from(sampleZine(), 'utf8')
+    const named = Buffer.from(sampleZine().replace(/"bob"/g, '"ñandú ☃"'), 'utf8')
+    const invalid = Buffer.concat([ascii.subarray(0, 20), Buffer.from([0xff, 0xc3]), ascii.subarray(20)])
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), ascii])
+    const td = new TextDecoder('utf-8')
+    for (const [label, body] of [['ascii', ascii], ['utf-8 names', named], ['invalid bytes', invalid], ['bom', bom]] as const) {
+      const text = td.decode(body)
+      expect(decodeZineBody(body), label).toEqual(decodeZine(text, { maxBytes: body.length + 1 }))
+      const head = decodeZineHeadBody(new Uint8Array(body))
+      const want = decodeZineHead(text, { maxBytes: body.length + 1 })
+      expect(head.ok, label).toBe(want.ok)
+      if (head.ok && want.ok) expect(head.value.eventIds, label).toEqual(want.value.eventIds)
+    }
+    expect(decodeZineBody(named).ok).toBe(true)
   })
 })

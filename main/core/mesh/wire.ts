@@ -3,6 +3,7 @@
  * turns mesh bodies and headers into bytes and back goes through here, adapted to the shapes
  * the mesh works with (buffers in, Results out).
  */
+import { isAscii } from 'node:buffer'
 import { ed25519Verify, type Signer } from '../protocol/crypto'
 import { decodeEvent, encodeEvent, isSigned, verifyEvent } from '../protocol/events'
 import { meshRequestMessage, meshResponseMessage, signMeshRequest, signMeshResponse } from '../protocol/meshAuth'
@@ -30,6 +31,16 @@ export type { DecodedSyncResponse, DecodedZine, DmResponse, PingResponse, SyncRe
 
 const utf8 = new TextDecoder('utf-8')
 
+/**
+ * A body's text as TextDecoder gives it (U+FFFD for invalid UTF-8, a leading BOM dropped). An
+ * all-ASCII body — every zine whose names are ASCII — reads the same byte for character, and
+ * copying it as such is several times quicker on a large zine.
+ */
+function bodyText(body: Uint8Array): string {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return isAscii(bytes) ? bytes.toString('ascii') : utf8.decode(bytes)
+}
+
 // ---- mesh auth (zines-and-mesh.md §3) -------------------------------------------------------
 
 export function verifyMeshRequestSignature(message: string, signature: Uint8Array, publicKey: Uint8Array): boolean {
@@ -52,18 +63,18 @@ export function verifyMeshResponseSignature(name: string, timestampText: string,
 // ---- /ping (zines-and-mesh.md §4) ---------------------------------------------------------
 
 export function decodePingBody(body: Uint8Array): Result<PingResponse> {
-  return decodePingResponse(utf8.decode(body))
+  return decodePingResponse(bodyText(body))
 }
 
 // ---- zines --------------------------------------------------------------------------------
 
 export function decodeZineBody(body: Uint8Array): Result<DecodedZine> {
-  return decodeZine(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeZine(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 /** decodeZineBody's verdict with the events decoded on demand (an incoming zine's reply need not wait for them). */
 export function decodeZineHeadBody(body: Uint8Array): Result<ZineHead> {
-  return decodeZineHead(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeZineHead(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 /** Zine JSON + "\n" as json.Encoder writes it. */
@@ -74,13 +85,13 @@ export function encodeZineBody(z: Zine): Buffer {
 // ---- /dm ----------------------------------------------------------------------------------
 
 export function decodeEventBody(body: Uint8Array): Result<SyncEvent> {
-  return decodeEvent(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeEvent(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 // ---- /events/sync (zines-and-mesh.md §7) --------------------------------------------------
 
 export function decodeSyncRequestBody(body: Uint8Array): Result<SyncRequest> {
-  return decodeSyncRequest(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeSyncRequest(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 /** Signed SyncResponse JSON + "\n"; `events: null` when nothing matched, as Go's nil slice. */
@@ -90,5 +101,5 @@ export function encodeSyncResponseBody(from: string, events: SyncEvent[], nextCu
 }
 
 export function decodeSyncResponseBody(body: Uint8Array): Result<DecodedSyncResponse> {
-  return decodeSyncResponse(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeSyncResponse(bodyText(body), { maxBytes: body.length + 1 })
 }

@@ -378,6 +378,7 @@ export class JsonCursor {
     const end = t.length
     for (let p = this.pos + 1; p < end; p++) {
       const c = t.charCodeAt(p)
+      if (c > 0x22 && c !== 0x5c) continue
       if (c === 0x22) {
         this.pos = p + 1
         return
