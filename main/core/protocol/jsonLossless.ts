@@ -80,6 +80,11 @@ const MAX_CACHED_KEY = 12
 const KEY_CACHE_SIZE = 256
 const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('')
 
+/**
+ * The parser: a reading position over one JSON text. Its steps are public so that a reader
+ * may build only part of a large document and validate the rest with skipValue, which
+ * accepts exactly what value() accepts (the same grammar, depth limit and error cases).
+ */
 export class JsonCursor {
   pos = 0
   constructor(
