@@ -13,9 +13,11 @@ import {
   decodeZine,
   encodeZine,
   encodeZineBytes,
-  ENCODED_EVENT_CACHE_MAX
+  ENCODED_EVENT_CACHE_MAX,
+  verifyZine,
+  zineSigningPreimage
 } from '../main/core/protocol/zine'
-import { signerFromSeed } from '../main/core/protocol/crypto'
+import { sha256, signerFromSeed } from '../main/core/protocol/crypto'
 import { Ledger } from '../main/core/ledger/ledger'
 import type { SyncEvent } from '../main/core/protocol/types'
 import { loadVectors } from './support/vectors'
@@ -159,6 +161,49 @@ describe('zine bytes from cached event encodings', () => {
     expect(encodeZineBytes(z).toString('utf8')).toBe(encodeZine(z))
     const first = createZine('first', 1, events.slice(0, 3), signer)
     expect(encodeZineBytes(first).toString('utf8')).toBe(encodeZine(first))
+  })
+})
+
+describe('zines reused while the window is unchanged', () => {
+  const signer = signerFromSeed(Buffer.alloc(32, 6))
+  const other = signerFromSeed(Buffer.alloc(32, 7))
+  const window = Array.from({ length: 4 }, (_, i) =>
+    signEvent(newSocialEvent({ type: 'tease', actor: 'w', target: `t${i}`, reason: 'random' }, 1768800000000000000n + BigInt(i)), 'w', signer)
+  )
+  const exact = (z: ReturnType<typeof createZine>, suffix = '\n') => expect(encodeZineBytes(z, suffix).toString('utf8')).toBe(encodeZine(z) + suffix)
+
+  it('the same events, name, second and signer give the same signed zine and the same bytes', () => {
+    clearEncodedEventCache()
+    const a = createZine('w', 1768800000, window, signer)
+    const b = createZine('w', 1768800000, [...window], signer)
+    expect(b).toBe(a)
+    expect(encodeZineBytes(b, '\n')).toBe(encodeZineBytes(a, '\n'))
+    exact(b)
+    exact(b, '')
+    expect(encodeZine(b)).toBe(encodeZine({ ...a, signature: signer.signBase64(sha256(zineSigningPreimage('w', 1768800000, window.map((e) => e.id)))) }))
+  })
+
+  it('any change makes a new zine whose bytes are its own (window bytes reused only for the same events)', () => {
+    clearEncodedEventCache()
+    const a = createZine('w', 1768800000, window, signer)
+    exact(a)
+    const changed = [
+      createZine('w', 1768800001, window, signer), // next second: same window bytes, new head
+      createZine('w', 1768800001, window.slice(1), signer), // oldest event aged out
+      createZine('w', 1768800001, [...window.slice(0, 3), { ...window[3]!, id: 'f'.repeat(32) }], signer), // same length, one other object
+      createZine('v', 1768800001, window, signer), // another name
+      createZine('w', 1768800001, window, other) // another signer
+    ]
+    for (const z of changed) {
+      expect(z).not.toBe(a)
+      expect(verifyZine(z, z === changed[4] ? other.publicKey : signer.publicKey)).toBe(true)
+      exact(z)
+    }
+    // Interleaved senders and windows never hand out another one's bytes.
+    exact(changed[1]!)
+    exact(a)
+    exact(changed[3]!)
+    exact(changed[2]!)
   })
 })
 

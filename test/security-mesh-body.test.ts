@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { gzipSync } from 'node:zlib'
+import { deflateSync, gzipSync } from 'node:zlib'
 import { parseContentEncoding, readBody, type BodyResult } from '../main/core/mesh/body'
 
 const HOST = '127.0.0.63'
@@ -81,6 +81,29 @@ describe('security: mesh body caps', () => {
     const r = results[0]!
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.error.kind).toBe('too_large')
+  })
+
+  it('a bomb small on the wire (64 KiB → 64 MiB) is cut by the inflation cap, and a corrupt or truncated body is refused', async () => {
+    const limit = 1024 * 1024
+    const { port, results } = await bodyServer(limit)
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 })
+    expect(bomb.length).toBeLessThan(limit)
+    await post(port, 'gzip', 1, () => bomb)
+    await post(port, 'deflate', 1, () => deflateSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }))
+    await post(port, 'gzip', 1, () => gzipSync(Buffer.from('x'.repeat(5000))).subarray(0, 30))
+    await post(port, 'gzip', 1, () => Buffer.from('not gzip at all'))
+    await expect.poll(() => results.length).toBe(4)
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.kind))).toEqual(['too_large', 'too_large', 'bad_encoding', 'bad_encoding'])
+  })
+
+  it('a body of exactly the cap inflates whole; one byte more is refused', async () => {
+    const limit = 64 * 1024
+    const { port, results } = await bodyServer(limit)
+    await post(port, 'gzip', 1, () => gzipSync(Buffer.alloc(limit, 'a')))
+    await post(port, 'deflate', 1, () => deflateSync(Buffer.alloc(limit + 1, 'a')))
+    await expect.poll(() => results.length).toBe(2)
+    expect(results[0]!.ok && results[0]!.body.length).toBe(limit)
+    expect(results[1]!.ok ? 'ok' : results[1]!.error.kind).toBe('too_large')
   })
 
   it('a body within the cap still arrives whole, compressed or not', async () => {

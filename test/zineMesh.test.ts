@@ -167,6 +167,32 @@ describe('zines over the mesh', () => {
     expect(bob.exchanges.at(-1)).toMatchObject({ direction: 'in', peer: 'prober', badEvents: 1, newEvents: 2 })
   })
 
+  it('a zine answered before its events are decoded is still refused whole for bad JSON or a bad bundle signature anywhere in it', async () => {
+    const bob = node('bob', '127.0.43.7')
+    bob.peers.learn({ name: 'prober', publicKey: prober.publicKeyBase64, meshIP: '' })
+    await bob.start()
+    const events = Array.from({ length: 3 }, (_, i) => signEvent(newSocialEvent({ type: 'tease', actor: 'prober', target: 'bob', reason: `r${i}` }, systemClock.nowNs() + BigInt(i)), 'prober', prober))
+    const json = encodeZine(createZine('prober', Math.floor(Date.now() / 1000), events, prober))
+    // Broken JSON inside the last event's payload: 400, nothing merged.
+    const broken = await post('127.0.43.7', '/gossip/zine', json.replace('"reason":"r2"', '"reason":"r\\q2"'), systemClock)
+    expect(broken.status).toBe(400)
+    expect(bob.mesh.stats.rejected('bad_json')).toBe(1)
+    // An element's id changed after signing: the bundle signature no longer covers it.
+    const reId = await post('127.0.43.7', '/gossip/zine', json.replace(events[2]!.id, 'f'.repeat(32)), systemClock)
+    expect(reId.status).toBe(403)
+    expect(bob.mesh.stats.rejected('zine_bad_signature')).toBe(1)
+    await bob.mesh.server.idle()
+    expect(bob.merged).toHaveLength(0)
+    // An element of an unknown service is refused on its own; the rest is answered and merged.
+    const odd = createZine('prober', Math.floor(Date.now() / 1000), events, prober)
+    const withOdd = encodeZine(odd).replace('"svc":"social"', '"svc":"gossip"')
+    const r = await post('127.0.43.7', '/gossip/zine', withOdd, systemClock)
+    expect(r.status).toBe(200)
+    await bob.mesh.server.idle()
+    expect(bob.merged.map((m) => m.event.id)).toEqual([events[1]!.id, events[2]!.id])
+    expect(bob.exchanges.at(-1)).toMatchObject({ direction: 'in', peer: 'prober', eventsIn: 2, badEvents: 1, newEvents: 2 })
+  })
+
   it('TestDirectMessage: accepted when signed, 400 unsigned, 403 unknown emitter or bad signature', async () => {
     const bob = node('bob', '127.0.43.7')
     const alice = node('alice', '127.0.43.8')

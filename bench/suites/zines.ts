@@ -122,7 +122,7 @@ export async function run(): Promise<BenchResult[]> {
   return [
     {
       suite: name,
-      metric: `zine round trip, ${zine.events.length} events, window sent before (sign, send, decode + zine signature check, answer; merge of ${added} new runs after the reply)`,
+      metric: `zine round trip, ${zine.events.length} events, window sent before (sign, send, validate + zine signature check, answer; decode and merge of ${added} new events after the reply)`,
       value: roundTrip,
       unit: 'ms',
       baseline,
@@ -132,7 +132,7 @@ export async function run(): Promise<BenchResult[]> {
     },
     {
       suite: name,
-      metric: 'zine round trip, cold: no event of the window encoded before',
+      metric: 'zine round trip, cold: nothing of the window encoded or signed before',
       value: roundTripCold,
       unit: 'ms',
       baseline,
@@ -140,7 +140,7 @@ export async function run(): Promise<BenchResult[]> {
       goal: `≤ ${COLD_GOAL_MS} ms`,
       goalMet: roundTripCold <= COLD_GOAL_MS
     },
-    { suite: name, metric: 'zine round trip with gzip, window sent before', value: roundTripGz, unit: 'ms', baseline, ratio: roundTripGz / base },
+    { suite: name, metric: 'zine round trip with gzip, window sent before (compressed afresh: each cold round makes a new body)', value: roundTripGz, unit: 'ms', baseline, ratio: roundTripGz / base },
     { suite: name, metric: 'zine bytes on the wire, identity', value: wirePlain, unit: 'bytes', baseline: { metric: 'encoded zine', value: plainBytes, unit: 'bytes' }, ratio: wirePlain / plainBytes },
     { suite: name, metric: 'zine bytes on the wire, gzip', value: wireGz, unit: 'bytes', baseline: { metric: 'identity body', value: wirePlain, unit: 'bytes' }, ratio: wireGz / wirePlain }
   ]

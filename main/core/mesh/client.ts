@@ -4,13 +4,12 @@
  * the responder's signature whenever its key is known.
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http'
-import { gzipSync } from 'node:zlib'
 import type { Clock } from '../clock'
 import { parsePublicKey, parseSignature, type Signer } from '../protocol/crypto'
 import type { SyncEvent, Zine } from '../protocol/types'
 import { encodeWorldMessage, type WorldMessage } from '../protocol/world'
 import { encodeRuntimeMessage, type RuntimeMessage } from '../protocol/runtimeMessage'
-import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
+import { gzipBody, MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody } from './body'
 import type { MeshRejection, MeshStats } from './stats'
 import {
   decodeDmResponse,
@@ -119,7 +118,7 @@ export class MeshClient {
     if (payload) {
       headers['Content-Type'] = 'application/json'
       if (o.compress && payload.length >= 1024) {
-        payload = gzipSync(payload, { level: 1 })
+        payload = gzipBody(payload)
         headers['Content-Encoding'] = 'gzip'
       }
       headers['Content-Length'] = String(payload.length)

@@ -110,7 +110,7 @@ export async function mergeEvents(host: MeshHost, events: readonly SyncEvent[], 
   return report
 }
 
-export function zineHasChauFrom(zine: Zine): boolean {
+export function zineHasChauFrom(zine: Pick<Zine, 'from' | 'events'>): boolean {
   return zine.events.some((e) => e.svc === 'chau' && e.chau.From === zine.from)
 }
 

@@ -6,18 +6,17 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { gzipSync } from 'node:zlib'
 import { storeEvent, type MeshHost } from './host'
 import type { MeshStats, MeshRejection } from './stats'
 import { authenticateRequest, MESH_AUTH_TOLERANCE_MS, type AuthedRequest } from './auth'
 import { ReplayCache } from './replayCache'
-import { MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody, type BodyError } from './body'
+import { gzipBody, MAX_SMALL_BODY, MAX_ZINE_BODY, parseContentEncoding, readBody, type BodyError } from './body'
 import type { HostPort } from './address'
 import { normaliseRemoteAddress } from './address'
 import {
   decodeEventBody,
   decodeSyncRequestBody,
-  decodeZineBody,
+  decodeZineHeadBody,
   encodeDmResponse,
   encodePingResponse,
   encodeSyncResponseBody,
@@ -232,7 +231,7 @@ export class MeshServer {
     let wire = body
     // Signatures always cover the identity body; compression is only offered to peers that asked.
     if (body.length >= COMPRESS_MIN_BYTES && acceptsGzip(req.headers[ACCEPT_ENCODING_HEADER])) {
-      wire = gzipSync(body, { level: 1 })
+      wire = gzipBody(body)
       headers['Content-Encoding'] = 'gzip'
     }
     headers['Content-Length'] = String(wire.length)
@@ -302,7 +301,9 @@ export class MeshServer {
   private async handleZine(c: RequestContext): Promise<Reply> {
     const read = await this.readEncodedBody(c, this.opts.maxZineBody ?? MAX_ZINE_BODY)
     if (!read.ok) return read.reply
-    const decoded = decodeZineBody(read.body)
+    // The whole body is validated and the bundle signature checked now; the events themselves
+    // are decoded after the reply, with their verification and merge.
+    const decoded = decodeZineHeadBody(read.body)
     const peer = c.sender?.name ?? ''
     const base = { peer, direction: 'in' as const, atMs: this.host.clock.nowMs(), bytesIn: read.wireBytes }
     if (!decoded.ok) {
@@ -318,7 +319,7 @@ export class MeshServer {
     const key = this.host.directory.publicKeyOf(zine.from)
     if (key && !verifyZine(zine, key)) {
       this.reject('zine_bad_signature', `zine from ${zine.from}`)
-      this.emitExchange({ ...base, peer: zine.from, eventsIn: zine.events.length, eventsOut: 0, newEvents: 0, knownEvents: 0, badEvents: 0, bytesOut: 0, latencyMs: Date.now() - c.startedMs, verdict: 'bad-signature', reason: 'invalid zine signature' })
+      this.emitExchange({ ...base, peer: zine.from, eventsIn: zine.events().events.length, eventsOut: 0, newEvents: 0, knownEvents: 0, badEvents: 0, bytesOut: 0, latencyMs: Date.now() - c.startedMs, verdict: 'bad-signature', reason: 'invalid zine signature' })
       return text(403, 'Invalid signature')
     }
     // Our answer carries what we had before their events arrive: they already hold theirs.
@@ -328,16 +329,18 @@ export class MeshServer {
     const body = encodeZineBody(own)
     const startedMs = c.startedMs
     this.track(
-      afterNextPoll().then(() => mergeEvents(this.host, zine.events, 'zine', zine.from, this.opts.stats)).then((report) => {
-        if (!zineHasChauFrom(zine)) this.host.directory.recordOnline(zine.from, zine.created_at)
+      afterNextPoll().then(async () => {
+        const { events, rejected } = zine.events()
+        const report = await mergeEvents(this.host, events, 'zine', zine.from, this.opts.stats)
+        if (!zineHasChauFrom({ from: zine.from, events })) this.host.directory.recordOnline(zine.from, zine.created_at)
         this.emitExchange({
           ...base,
           peer: zine.from,
-          eventsIn: zine.events.length,
+          eventsIn: events.length,
           eventsOut: own.events.length,
           newEvents: report.added,
           knownEvents: report.duplicate,
-          badEvents: report.badSignature + zine.rejected.length,
+          badEvents: report.badSignature + rejected.length,
           bytesOut: body.length,
           latencyMs: Date.now() - startedMs,
           verdict: 'ok'

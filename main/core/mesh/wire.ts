@@ -3,6 +3,7 @@
  * turns mesh bodies and headers into bytes and back goes through here, adapted to the shapes
  * the mesh works with (buffers in, Results out).
  */
+import { isAscii } from 'node:buffer'
 import { ed25519Verify, type Signer } from '../protocol/crypto'
 import { decodeEvent, encodeEvent, isSigned, verifyEvent } from '../protocol/events'
 import { meshRequestMessage, meshResponseMessage, signMeshRequest, signMeshResponse } from '../protocol/meshAuth'
@@ -19,16 +20,26 @@ import {
   type SyncRequest
 } from '../protocol/syncMessages'
 import type { SyncEvent, Zine } from '../protocol/types'
-import { createZine, decodeZine, encodeZineBytes, verifyZine, type DecodedZine } from '../protocol/zine'
+import { createZine, decodeZine, decodeZineHead, encodeZineBytes, verifyZine, type DecodedZine, type ZineHead } from '../protocol/zine'
 import type { Result } from '../result'
 
 export {
   createZine, decodeDmResponse, encodeDmResponse, encodeEvent, encodePingResponse, encodeSyncRequest, isSigned, meshRequestMessage, verifyEvent,
   verifySyncResponse, verifyZine
 }
-export type { DecodedSyncResponse, DecodedZine, DmResponse, PingResponse, SyncRequest }
+export type { DecodedSyncResponse, DecodedZine, DmResponse, PingResponse, SyncRequest, ZineHead }
 
 const utf8 = new TextDecoder('utf-8')
+
+/**
+ * A body's text as TextDecoder gives it (U+FFFD for invalid UTF-8, a leading BOM dropped). An
+ * all-ASCII body — every zine whose names are ASCII — reads the same byte for character, and
+ * copying it as such is several times quicker on a large zine.
+ */
+function bodyText(body: Uint8Array): string {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  return isAscii(bytes) ? bytes.toString('ascii') : utf8.decode(bytes)
+}
 
 // ---- mesh auth (zines-and-mesh.md §3) -------------------------------------------------------
 
@@ -52,13 +63,18 @@ export function verifyMeshResponseSignature(name: string, timestampText: string,
 // ---- /ping (zines-and-mesh.md §4) ---------------------------------------------------------
 
 export function decodePingBody(body: Uint8Array): Result<PingResponse> {
-  return decodePingResponse(utf8.decode(body))
+  return decodePingResponse(bodyText(body))
 }
 
 // ---- zines --------------------------------------------------------------------------------
 
 export function decodeZineBody(body: Uint8Array): Result<DecodedZine> {
-  return decodeZine(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeZine(bodyText(body), { maxBytes: body.length + 1 })
+}
+
+/** decodeZineBody's verdict with the events decoded on demand (an incoming zine's reply need not wait for them). */
+export function decodeZineHeadBody(body: Uint8Array): Result<ZineHead> {
+  return decodeZineHead(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 /** Zine JSON + "\n" as json.Encoder writes it. */
@@ -69,13 +85,13 @@ export function encodeZineBody(z: Zine): Buffer {
 // ---- /dm ----------------------------------------------------------------------------------
 
 export function decodeEventBody(body: Uint8Array): Result<SyncEvent> {
-  return decodeEvent(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeEvent(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 // ---- /events/sync (zines-and-mesh.md §7) --------------------------------------------------
 
 export function decodeSyncRequestBody(body: Uint8Array): Result<SyncRequest> {
-  return decodeSyncRequest(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeSyncRequest(bodyText(body), { maxBytes: body.length + 1 })
 }
 
 /** Signed SyncResponse JSON + "\n"; `events: null` when nothing matched, as Go's nil slice. */
@@ -85,5 +101,5 @@ export function encodeSyncResponseBody(from: string, events: SyncEvent[], nextCu
 }
 
 export function decodeSyncResponseBody(body: Uint8Array): Result<DecodedSyncResponse> {
-  return decodeSyncResponse(utf8.decode(body), { maxBytes: body.length + 1 })
+  return decodeSyncResponse(bodyText(body), { maxBytes: body.length + 1 })
 }

@@ -71,10 +71,15 @@ export function fields(o: JsonObject, s: Shape): JsonObject {
   if (allExact) return o
   const out: JsonObject = {}
   for (const k of Object.keys(o)) {
-    const name = s.exact.has(k) ? k : s.folded.get(fold(k))
+    const name = fieldName(s, k)
     if (name !== undefined) out[name] = o[k]
   }
   return out
+}
+
+/** The field a member key is read as (exactly or case-folded), or undefined for an ignored key. */
+export function fieldName(s: Shape, key: string): string | undefined {
+  return s.exact.has(key) ? key : s.folded.get(fold(key))
 }
 
 export function typeName(v: unknown): string {

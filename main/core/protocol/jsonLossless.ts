@@ -37,7 +37,8 @@ export class FloatLiteral {
   }
 }
 
-class JsonSyntaxError extends Error {}
+/** What every JsonCursor step throws on text that is not JSON. */
+export class JsonSyntaxError extends Error {}
 
 const utf8 = new TextDecoder('utf-8') // invalid UTF-8 → U+FFFD, as Go's decoder does
 const utf8Encoder = new TextEncoder()
@@ -59,7 +60,7 @@ export function parseJsonLossless(input: string | Uint8Array, options: ParseJson
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
   if (exceedsBytes(input, maxBytes)) return err('too_large', `JSON larger than ${maxBytes} bytes`)
   const text = typeof input === 'string' ? input : utf8.decode(input)
-  const parser = new Parser(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
+  const parser = new JsonCursor(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
   try {
     parser.skipWs()
     const value = parser.value(0)
@@ -79,7 +80,12 @@ const MAX_CACHED_KEY = 12
 const KEY_CACHE_SIZE = 256
 const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('')
 
-class Parser {
+/**
+ * The parser: a reading position over one JSON text. Its steps are public so that a reader
+ * may build only part of a large document and validate the rest with skipValue, which
+ * accepts exactly what value() accepts (the same grammar, depth limit and error cases).
+ */
+export class JsonCursor {
   pos = 0
   constructor(
     readonly text: string,
@@ -124,59 +130,71 @@ class Parser {
   }
 
   object(depth: number): Record<string, unknown> {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
     const out: Record<string, unknown> = {}
-    this.pos++
-    this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x7d) {
-      this.pos++
-      return out
-    }
-    for (;;) {
-      if (t.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
-      const key = this.key()
-      this.skipWs()
-      if (t.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
-      this.pos++
-      this.skipWs()
+    if (this.open(depth, 0x7d)) return out
+    do {
+      const key = this.memberKey()
       const v = this.value(depth)
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
       else out[key] = v
-      this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x7d) {
-        this.pos++
-        return out
-      } else this.fail("expected ',' or '}'")
-    }
+    } while (!this.next(0x7d))
+    return out
   }
 
   array(depth: number): unknown[] {
-    if (depth > this.maxDepth) this.fail('nesting too deep')
-    const t = this.text
     const out: unknown[] = []
+    if (this.open(depth, 0x5d)) return out
+    do out.push(this.value(depth))
+    while (!this.next(0x5d))
+    return out
+  }
+
+  // ---- the steps of an object or array, shared by the building and the validating readers.
+
+  /** Past the opening bracket of an object or array at `depth`; true when it is empty (and closed). */
+  open(depth: number, close: 0x7d | 0x5d): boolean {
+    if (depth > this.maxDepth) this.fail('nesting too deep')
     this.pos++
     this.skipWs()
-    if (t.charCodeAt(this.pos) === 0x5d) {
+    if (this.text.charCodeAt(this.pos) !== close) return false
+    this.pos++
+    return true
+  }
+
+  /** A member's key, then past its ':' to the value. */
+  memberKey(): string {
+    if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
+    const key = this.key()
+    this.colon()
+    return key
+  }
+
+  /** Past a member's key (not needed) and its ':' to the value. */
+  skipMemberKey(): void {
+    if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key')
+    this.skipString()
+    this.colon()
+  }
+
+  private colon(): void {
+    this.skipWs()
+    if (this.text.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'")
+    this.pos++
+    this.skipWs()
+  }
+
+  /** After a member or element: true past the closing bracket, false past a ',' (to the next one). */
+  next(close: 0x7d | 0x5d): boolean {
+    this.skipWs()
+    const c = this.text.charCodeAt(this.pos)
+    if (c === 0x2c) {
       this.pos++
-      return out
-    }
-    for (;;) {
-      out.push(this.value(depth))
       this.skipWs()
-      const c = t.charCodeAt(this.pos)
-      if (c === 0x2c) {
-        this.pos++
-        this.skipWs()
-      } else if (c === 0x5d) {
-        this.pos++
-        return out
-      } else this.fail("expected ',' or ']'")
+      return false
     }
+    if (c !== close) this.fail(close === 0x7d ? "expected ',' or '}'" : "expected ',' or ']'")
+    this.pos++
+    return true
   }
 
   /**
@@ -269,6 +287,20 @@ class Parser {
   }
 
   number(): number | bigint | FloatLiteral {
+    const start = this.pos
+    const intDigits = this.scanNumber()
+    const literal = this.text.slice(start, this.pos)
+    if (intDigits < 0) {
+      const n = Number(literal)
+      return this.markIntegralFloats && Number.isInteger(n) ? new FloatLiteral(n) : n
+    }
+    if (intDigits <= 15) return Number(literal)
+    const big = BigInt(literal)
+    return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
+  }
+
+  /** Moves past a number literal; returns its count of integer digits, or −1 when it has a fraction or exponent. */
+  scanNumber(): number {
     const t = this.text
     const start = this.pos
     let p = start
@@ -307,13 +339,57 @@ class Parser {
       while ((c = t.charCodeAt(p)) >= 0x30 && c <= 0x39) p++
     }
     this.pos = p
-    const literal = t.slice(start, p)
-    if (!integral) {
-      const n = Number(literal)
-      return this.markIntegralFloats && Number.isInteger(n) ? new FloatLiteral(n) : n
+    return integral ? intDigits : -1
+  }
+
+  // ---- validation without building: the same grammar as above, for a value whose contents
+  // are not needed (yet). Accepts exactly what value() accepts at the same depth.
+
+  skipValue(depth: number): void {
+    const c = this.text.charCodeAt(this.pos)
+    switch (c) {
+      case 0x7b: return this.skipObject(depth + 1)
+      case 0x5b: return this.skipArray(depth + 1)
+      case 0x22: return this.skipString()
+      case 0x74: this.literal('true', true); return
+      case 0x66: this.literal('false', false); return
+      case 0x6e: this.literal('null', null); return
+      default:
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+          this.scanNumber()
+          return
+        }
+        this.value(depth) // fails with value()'s own message
     }
-    if (intDigits <= 15) return Number(literal)
-    const big = BigInt(literal)
-    return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
+  }
+
+  skipObject(depth: number): void {
+    if (this.open(depth, 0x7d)) return
+    do {
+      this.skipMemberKey()
+      this.skipValue(depth)
+    } while (!this.next(0x7d))
+  }
+
+  skipArray(depth: number): void {
+    if (this.open(depth, 0x5d)) return
+    do this.skipValue(depth)
+    while (!this.next(0x5d))
+  }
+
+  /** An escape-free string is only scanned; one with escapes goes through string(), which checks them. */
+  skipString(): void {
+    const t = this.text
+    const end = t.length
+    for (let p = this.pos + 1; p < end; p++) {
+      const c = t.charCodeAt(p)
+      if (c > 0x22 && c !== 0x5c) continue
+      if (c === 0x22) {
+        this.pos = p + 1
+        return
+      }
+      if (c === 0x5c || c < 0x20) break
+    }
+    this.string()
   }
 }
