@@ -63,6 +63,8 @@ function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, secon
       { cwd: root, maxBuffer: 1024 * 1024, timeout: (SETTLE_S + seconds + 60) * 1000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`idle ${mode} child failed: ${stderr || error.message}`))
+        // NARA_BENCH_DEBUG=1: the child's list of where its firing timers were made.
+        if (process.env.NARA_BENCH_DEBUG && stderr) process.stderr.write(`idle ${mode} child:\n${stderr}\n`)
         try {
           resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport)
         } catch {
