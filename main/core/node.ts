@@ -808,7 +808,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       meshIP: this.advertisedMeshIP,
       meshListen: this.mesh?.listen ?? null,
       startedAtMs: this.startedAtMs,
-      neighboursOnline: this.neighbours().filter((n) => n.status === 'ONLINE').length
+      // Counted from the records: building every neighbour's view (barrio, checkpoint history) only to count would cost each self update O(neighbours) views.
+      neighboursOnline: this.neighbourhood.all().filter((r) => r.name !== this.identity.name && this.peerStatus(r) === 'ONLINE').length
     }
   }
 

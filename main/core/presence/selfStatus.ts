@@ -7,9 +7,12 @@ const trunc2 = (x: number): number => Math.trunc(x * 100) / 100
 const MB = 1024 * 1024
 
 /** OS uptime, 1-min load per CPU, process memory (Go reports its runtime's; these are the nearest Node figures). */
+/** Cores for the per-core load average; `os.cpus()` reads /proc/cpuinfo (≈ 30 µs), so once. */
+let coreCount = 0
+
 export function readHostStats(): HostStats {
   const mem = process.memoryUsage()
-  const n = Math.max(1, cpus().length)
+  const n = (coreCount ||= Math.max(1, cpus().length))
   return {
     Uptime: Math.floor(uptime()),
     LoadAvg: trunc2((loadavg()[0] ?? 0) / n),
