@@ -668,26 +668,6 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
    * are stored for reading and relaying, as the reference does, but the projection skips them.
    * A badly signed event is refused outright: a forged statement is not ours to pass on.
    */
-  /**
-   * Brings the projections up to date with what the ledger dropped: each removed event leaves
-   * the opinion index; names whose online state it had set are recomputed from the events
-   * about them still stored (a full replay would give the same, at the cost of the whole ledger).
-   */
-  private forgetRemoved(): void {
-    if (this.removedEvents.length === 0) return
-    const removed = this.removedEvents
-    this.removedEvents = []
-    const names = new Set<string>()
-    for (const r of removed) {
-      this.hearsay.delete(r.id)
-      this.opinions.forget(r)
-      for (const n of this.projection.namesSetBy(r)) names.add(n)
-    }
-    if (names.size === 0) return
-    const about = this.ledger.query({ subjects: [...names] }).filter((x) => !this.hearsay.has(x.id))
-    this.projection.rebuild(names, about)
-  }
-
   private store(e: SyncEvent, trust: Trust, dedupeContent: boolean, counts: boolean): AddOutcome {
     if (trust === 'bad-signature') {
       this.rejectEvent(e, trust, 'event_bad_signature', `${e.svc} ${e.id} from ${e.emitter ?? '?'}`)
@@ -716,6 +696,26 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
     if (trust === 'verified' && e.emitter && this.neighbourhood.noteVerifiedEvent(e.emitter)) this.emitPeer(e.emitter)
     this.checkpoints.noteStored(e)
     return 'added'
+  }
+
+  /**
+   * Brings the projections up to date with what the ledger dropped: each removed event leaves
+   * the opinion index; names whose online state it had set are recomputed from the events
+   * about them still stored (a full replay would give the same, at the cost of the whole ledger).
+   */
+  private forgetRemoved(): void {
+    if (this.removedEvents.length === 0) return
+    const removed = this.removedEvents
+    this.removedEvents = []
+    const names = new Set<string>()
+    for (const r of removed) {
+      this.hearsay.delete(r.id)
+      this.opinions.forget(r)
+      for (const n of this.projection.namesSetBy(r)) names.add(n)
+    }
+    if (names.size === 0) return
+    const about = this.ledger.query({ subjects: [...names] }).filter((x) => !this.hearsay.has(x.id))
+    this.projection.rebuild(names, about)
   }
 
   /**

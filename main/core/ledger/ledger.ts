@@ -120,7 +120,7 @@ export class Ledger {
     return this.profile.mode
   }
 
-  /** Increments whenever events are removed; projections built incrementally must then replay. */
+  /** Increments whenever events are removed (`onRemoved` says which). */
   get version(): number {
     return this.structureVersion
   }

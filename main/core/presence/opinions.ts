@@ -29,12 +29,6 @@ export class OpinionIndex {
     if (list.length === 0) this.bySubject.delete(e.observation.subject)
   }
 
-  /** Rebuilds from the ledger (after it was pruned or restructured). */
-  replay(events: Iterable<SyncEvent>): void {
-    this.bySubject.clear()
-    for (const e of events) this.apply(e)
-  }
-
   opinionOf(subject: string): Opinion {
     return deriveOpinion(this.bySubject.get(subject) ?? [], subject)
   }
