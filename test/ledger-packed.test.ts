@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { ManualClock, seededRandom } from '../main/core/clock'
 import { Ledger } from '../main/core/ledger/ledger'
 import { IdIndex } from '../main/core/ledger/idIndex'
+import { EventStore } from '../main/core/ledger/eventStore'
+import { involvedNames, pruningPriority } from '../main/core/ledger/eventRules'
 import { StringTable } from '../main/core/ledger/stringTable'
 import { OnlineProjection } from '../main/core/presence/projection'
 import {
@@ -80,6 +82,22 @@ describe('packed ledger storage', () => {
       expect(ledger.all().map((e) => e.id)).toEqual(events.map((e) => e.id))
     })
   }
+
+  it('reads priority, restart and involved names from its columns exactly as the rules give them from the event', () => {
+    const store = new EventStore(0)
+    const events = [
+      ...oddEvents(),
+      newSocialEvent({ type: 'gossip', actor: 'x', target: 'x', witness: 'x' }, T0 + 20n),
+      newSocialEvent({ type: 'gossip', actor: 'x', witness: 'w' }, T0 + 21n),
+      newObservationEvent({ type: 'first-seen', importance: 3, subject: 'y' }, T0 + 22n)
+    ]
+    for (const e of events) {
+      const slot = store.put(e)
+      expect(store.involvedAt(slot), e.svc).toEqual(involvedNames(e))
+      expect(store.priorityAt(slot), e.svc).toBe(pruningPriority(e))
+      expect(store.isRestartAt(slot), e.svc).toBe(e.svc === 'observation' && e.observation.type === 'restart')
+    }
+  })
 
   it('shares each repeating string once and lets it go with the last event naming it', () => {
     const ledger = new Ledger({ capacity: 50, pruneSlack: 0, hotWindow: 0 })

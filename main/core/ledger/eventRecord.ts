@@ -5,6 +5,7 @@
  * Base64; whole numbers become varints. Anything of an unexpected type is kept as JSON, so
  * every value decodes to exactly what was stored, with the same fields present.
  */
+import { PAYLOAD_KEY, payloadOf } from '../protocol/events'
 import type { Service, SyncEvent } from '../protocol/types'
 import type { StringTable } from './stringTable'
 
@@ -44,10 +45,6 @@ const PAYLOAD_FIELDS: Readonly<Record<Service, readonly Field[]>> = {
     { key: 'observation', kind: 'value', nested: NARA_OBSERVATION }, value('as_of_time'), value('round'),
     shared('voter_ids'), inline('signatures')
   ]
-}
-
-export const PAYLOAD_KEY: Readonly<Record<Service, string>> = {
-  social: 'social', ping: 'ping', observation: 'observation', 'hey-there': 'hey_there', chau: 'chau', seen: 'seen', checkpoint: 'checkpoint'
 }
 
 const HEAD_FIELDS: readonly Field[] = [shared('emitter'), shared('emitter_id'), inline('sig')]
@@ -186,8 +183,7 @@ function writeFields(w: RecordWriter, obj: Record<string, unknown>, fields: read
 /** Appends the packed head and payload of `e` (a valid event) to `w`, taking string references. */
 export function writeRecord(w: RecordWriter, e: SyncEvent, table: StringTable): void {
   writeFields(w, e as unknown as Record<string, unknown>, HEAD_FIELDS, table)
-  const payload = (e as unknown as Record<string, unknown>)[PAYLOAD_KEY[e.svc]] as Record<string, unknown>
-  writeFields(w, payload, PAYLOAD_FIELDS[e.svc], table)
+  writeFields(w, payloadOf(e) as unknown as Record<string, unknown>, PAYLOAD_FIELDS[e.svc], table)
 }
 
 /** Reads records back out of a buffer. One instance per store; not re-entrant. */

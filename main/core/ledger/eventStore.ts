@@ -9,16 +9,23 @@
  * Memory per event ≈ 50 B of columns, ≈ 22 B of id index and the record (≈ 20–150 B) against
  * ≈ 460 B for an event object with its strings and a Map entry.
  */
-import type { Service, SyncEvent } from '../protocol/types'
-import { actorAndTarget, pruningPriority, type PruningPriority } from './eventRules'
+import { SERVICES, type Service, type SyncEvent } from '../protocol/types'
+import { actorAndTarget, involvedNames, pruningPriority, type PruningPriority } from './eventRules'
 import { IdIndex } from './idIndex'
 import { RecordReader, RecordWriter, writeRecord } from './eventRecord'
 import { StringTable } from './stringTable'
 
-const SERVICES: readonly Service[] = ['social', 'ping', 'observation', 'hey-there', 'chau', 'seen', 'checkpoint']
 const SERVICE_CODE = new Map<Service, number>(SERVICES.map((s, i) => [s, i + 1]))
 const FREE = 0
 const NONE = -1
+
+/** One byte per slot: pruning priority (bits 0–2) and whether it is a restart observation. */
+const PRIORITY_MASK = 0b111
+const RESTART = 1 << 3
+/** `involvedNames` as up to three 2-bit picks of a name column, first pick lowest; 0 ends the list. */
+const PICK_ACTOR = 1
+const PICK_TARGET = 2
+const PICK_OTHER = 3
 
 export const DEFAULT_HOT_WINDOW = 8192
 
@@ -30,10 +37,14 @@ export class EventStore {
 
   private capacity = 0
   private svc = new Uint8Array(0)
-  private prio = new Uint8Array(0)
+  private flags = new Uint8Array(0)
+  private involved = new Uint8Array(0)
   private ts = new BigInt64Array(0)
   private offset = new Uint32Array(0)
-  /** String-table numbers of the event's actor, target and third involved name (social witness); -1 for none or ''. */
+  /**
+   * String-table numbers (-1 for none or '') of the event's actor and target (`eventSubjects`,
+   * what the subject filters match) and of an involved name that is neither (a social witness).
+   */
   private actor = new Int32Array(0)
   private target = new Int32Array(0)
   private other = new Int32Array(0)
@@ -79,12 +90,22 @@ export class EventStore {
     this.offset[slot] = this.alloc(n)
     this.writer.buf.copy(this.arena, this.offset[slot], 0, n)
     this.svc[slot] = SERVICE_CODE.get(e.svc)!
-    this.prio[slot] = pruningPriority(e)
     this.ts[slot] = e.ts
     const { actor, target } = actorAndTarget(e)
     this.actor[slot] = this.number(actor)
     this.target[slot] = this.number(target)
-    this.other[slot] = e.svc === 'social' ? this.number(e.social.witness) : NONE
+    this.other[slot] = NONE
+    this.flags[slot] = pruningPriority(e) | (e.svc === 'observation' && e.observation.type === 'restart' ? RESTART : 0)
+    let picks = 0
+    // involvedNames gives at most three names, at most one beyond actor and target (a social witness).
+    involvedNames(e).forEach((name, i) => {
+      let pick = PICK_OTHER
+      if (name === actor) pick = PICK_ACTOR
+      else if (name === target) pick = PICK_TARGET
+      else this.other[slot] = this.number(name)
+      picks |= pick << (2 * i)
+    })
+    this.involved[slot] = picks
     this.ids.insert(slot, e.id)
     this.link(slot)
     if (this.hotRing.length > 0) {
@@ -125,7 +146,12 @@ export class EventStore {
   }
 
   priorityAt(slot: number): PruningPriority {
-    return this.prio[slot] as PruningPriority
+    return (this.flags[slot]! & PRIORITY_MASK) as PruningPriority
+  }
+
+  /** A restart observation (read without building the event). */
+  isRestartAt(slot: number): boolean {
+    return (this.flags[slot]! & RESTART) !== 0
   }
 
   /** The event's actor and target as string-table numbers (-1 for none), for subject filters. */
@@ -137,10 +163,18 @@ export class EventStore {
     return this.target[slot]!
   }
 
-  /** The names `involvedNames` gives for the event (with repeats and ''), without building it. */
+  /** What `involvedNames` gives for the event, in its order and with its repeats, without building it. */
   involvedAt(slot: number): string[] {
-    if (this.serviceAt(slot) === 'checkpoint') return []
-    return [this.actor[slot]!, this.target[slot]!, this.other[slot]!].map((i) => (i === NONE ? '' : this.strings.at(i)))
+    const out: string[] = []
+    for (let picks = this.involved[slot]!; picks !== 0; picks >>= 2) {
+      const pick = picks & 0b11
+      out.push(this.nameAt(pick === PICK_ACTOR ? this.actor[slot]! : pick === PICK_TARGET ? this.target[slot]! : this.other[slot]!))
+    }
+    return out
+  }
+
+  private nameAt(i: number): string {
+    return i === NONE ? '' : this.strings.at(i)
   }
 
   /** Live slots in insertion order. */
@@ -179,7 +213,8 @@ export class EventStore {
       return b
     }
     this.svc = widen(this.svc, (n) => new Uint8Array(n))
-    this.prio = widen(this.prio, (n) => new Uint8Array(n))
+    this.flags = widen(this.flags, (n) => new Uint8Array(n))
+    this.involved = widen(this.involved, (n) => new Uint8Array(n))
     this.ts = widen(this.ts, (n) => new BigInt64Array(n))
     this.offset = widen(this.offset, (n) => new Uint32Array(n))
     this.actor = widen(this.actor, (n) => new Int32Array(n))

@@ -368,16 +368,9 @@ export class Ledger {
     const o = event.observation
     const existing = this.pairSlots(o.observer, o.subject)
     if (existing.length < MAX_OBSERVATIONS_PER_PAIR) return
-    // Restarts are the pair's only priority-0 kind besides first-seen; read the type from the event only when needed.
-    const nonRestarts = existing.filter((s) => !this.isRestart(s))
+    const nonRestarts = existing.filter((s) => !this.store.isRestartAt(s))
     if (nonRestarts.length > 0) this.remove(this.oldestOf(nonRestarts))
     else if (this.hasCheckpointFor(o.subject ?? '')) this.remove(this.oldestOf(existing))
-  }
-
-  private isRestart(slot: number): boolean {
-    if (this.store.priorityAt(slot) !== 0) return false
-    const e = this.store.event(slot)
-    return e.svc === 'observation' && e.observation.type === 'restart'
   }
 
   private attach(e: SyncEvent): number {
