@@ -82,6 +82,18 @@ export function clearEncodedEventCache(): void {
 
 const COMMA = Buffer.from(',')
 
+const EMPTY_EVENTS = ',"events":[]'
+
+/**
+ * `encodeZine(z)` split around its event list: encodeZine stays the one source of the zine's
+ * bytes. A quoted string cannot hold a bare `"`, so the marker is found only where the member is.
+ */
+function zineFrame(z: Zine): { head: string; tail: string } {
+  const empty = encodeZine({ ...z, events: [] })
+  const at = empty.indexOf(EMPTY_EVENTS) + EMPTY_EVENTS.length - 1
+  return { head: empty.slice(0, at), tail: empty.slice(at) }
+}
+
 /** A zine's encoding, and where its events' bytes lie in it (reusable for the same window). */
 interface EncodedZine {
   suffix: string
@@ -105,8 +117,9 @@ const LATEST_SENDERS_MAX = 8
 export function encodeZineBytes(z: Zine, suffix = ''): Buffer {
   const known = encodedZines.get(z)
   if (known !== undefined && known.suffix === suffix) return known.bytes
-  const head = Buffer.from(`{"from":${goQuote(z.from)},"created_at":${goInt(z.created_at)},"events":[`, 'utf8')
-  const tail = Buffer.from(`],"signature":${goQuote(z.signature)}}${suffix}`, 'utf8')
+  const frame = zineFrame(z)
+  const head = Buffer.from(frame.head, 'utf8')
+  const tail = Buffer.from(frame.tail + suffix, 'utf8')
   const latest = latestBySender.get(z.from)
   let bytes: Buffer
   if (latest !== undefined && sameObjects(latest.events, z.events)) bytes = Buffer.concat([head, latest.eventBytes, tail])
