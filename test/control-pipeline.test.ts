@@ -70,6 +70,33 @@ describe('PIPELINE push/pull', () => {
     expect(pusher.stats.blocked).toBe(3)
   })
 
+  it('inFlight 2: the next message starts before the first finishes; both count against the capacity', async () => {
+    const gates = [gate(), gate(), gate(), gate()]
+    const started: number[] = []
+    const done: number[] = []
+    const pusher = new Pusher<number>()
+    const p = new Puller<number>('window', 3, async (m) => {
+      started.push(m)
+      await gates[m]!.wait
+      done.push(m)
+    }, 2)
+    pusher.addPuller(p)
+    for (const m of [0, 1, 2]) await pusher.push(m)
+    await settle()
+    expect(started).toEqual([0, 1])
+    expect(p.stats().queued).toBe(3)
+    expect(pusher.tryPush(3)).toBe(false)
+    gates[0]!.open()
+    await settle()
+    expect(started).toEqual([0, 1, 2])
+    expect(pusher.tryPush(3)).toBe(true)
+    for (const g of gates.slice(1)) g.open()
+    await pusher.idle()
+    expect(done).toEqual([0, 1, 2, 3])
+    expect(p.stats()).toMatchObject({ processed: 4, queued: 0 })
+    expect(() => new Puller<number>('x', 1, () => undefined, 2)).toThrow(RangeError)
+  })
+
   it('a failing work item is counted and the puller continues', async () => {
     const pusher = new Pusher<number>()
     const seen: number[] = []

@@ -1,24 +1,28 @@
 /**
- * What an idle tray app costs all day: one node (the runtime `nara run` composes) on a real
- * mosquitto with 50 neighbours publishing signed newspapers at the reference cadence
- * (`30 + 270×(100−Chattiness)/100` s, Chattiness drawn per nara), measured in a child process
- * after it settled: CPU share of one core, timer wakeups per second and RSS/heap drift.
- * Baseline, in the same run and the same window: a bare Node process holding one MQTT
- * connection to the same broker with the same options and subscriptions.
+ * What an idle tray app costs all day: the built `nara run`, started as a user starts it, on a
+ * real mosquitto with 50 neighbours publishing signed newspapers at the reference cadence
+ * (`30 + 270×(100−Chattiness)/100` s, Chattiness drawn per nara), measured after it settled: CPU
+ * share of one core, timer wakeups per second and RSS/heap drift. Baseline, in the same run and
+ * the same window: a bare Node process holding one MQTT connection to the same broker with the
+ * same options and subscriptions. Both run under the same probe (`bench/idle-probe.mjs`), in
+ * plain Node: no TypeScript loader in either process.
  *
  * The window is the issue's 10 minutes by default (`--idle-seconds 90` for a quick look: the
- * share then depends on where in the newspaper and keep-alive cycles the window falls). The node's boot phase (Go: 120 s) is set to the settle time so the
- * window measures the steady state rather than start-up; the settle (40 s) also outlasts the
- * howdy coordinations (30 s) the neighbours' arrival starts.
+ * share then depends on where in the newspaper and keep-alive cycles the window falls). It
+ * starts after the settle (130 s), which outlasts the node's boot phase (Go's 120 s) and the
+ * howdy coordinations (30 s) the neighbours' arrival starts, so it measures the steady state.
  *
  * Goals: ≤ 0.1 % of one core, ≤ 2 wakeups/s, no drift (RSS and heap after a full GC grow by no
  * more than the baseline's growth + 1 MB over the window).
  */
-import { execFile } from 'node:child_process'
-import { dirname, resolve } from 'node:path'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
 import { seededRandom } from '../../main/core/clock'
+import { subscriptionsFor } from '../../main/core/plaza/topics'
 import { startMosquitto } from '../../test/support/brokers'
 import { playNeighbours, simNaras } from '../support/plaza'
 import type { BenchResult } from '../types'
@@ -27,7 +31,7 @@ export const name = 'idle'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const NEIGHBOURS = 50
-const SETTLE_S = 40
+const SETTLE_S = 130
 const DEFAULT_SECONDS = 600
 const CPU_GOAL_PCT = 0.1
 const WAKEUP_GOAL = 2
@@ -43,40 +47,62 @@ export function idleSeconds(argv = process.argv, env = process.env): number {
   return n
 }
 
-interface ChildReport {
-  mode: string
+interface ProbeReport {
   wallS: number
   cpuS: number
+  userS: number
+  systemS: number
   wakeups: number
   rss0: number
   rss1: number
   heap0: number
   heap1: number
+  timerSources?: string[]
+  gc: { minor: number; major: number; incremental: number; weak: number; pauseMs: number }
 }
 
-function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, seconds: number): Promise<ChildReport> {
+/** The program each child runs under the probe. */
+function program(mode: 'node' | 'baseline', brokerUrl: string, nara: string): string[] {
+  return mode === 'node'
+    ? [join(root, 'bin/nara.mjs'), 'run', '--name', nara, '--broker', brokerUrl]
+    : [join(root, 'bench/idle-baseline.mjs'), brokerUrl, nara, JSON.stringify(subscriptionsFor(nara))]
+}
+
+function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, seconds: number, dir: string): Promise<ProbeReport> {
+  const report = join(dir, `${mode}.json`)
+  const probe = JSON.stringify({ settleS: SETTLE_S, seconds, report })
+  const args = [
+    // NARA_BENCH_PROF_DIR=dir: CPU profiles of both children, to see where idle time goes.
+    ...(process.env.NARA_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NARA_BENCH_PROF_DIR}`] : []),
+    '--expose-gc',
+    '--import',
+    join(root, 'bench/idle-probe.mjs'),
+    ...program(mode, brokerUrl, nara)
+  ]
   return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      // NARA_BENCH_PROF_DIR=dir: CPU profiles of both children, to see where idle time goes.
-      [...(process.env.NARA_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.NARA_BENCH_PROF_DIR}`] : []), '--expose-gc', '--import', 'tsx', 'bench/idle-child.ts', mode, brokerUrl, nara, String(SETTLE_S), String(seconds)],
-      { cwd: root, maxBuffer: 1024 * 1024, timeout: (SETTLE_S + seconds + 60) * 1000 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`idle ${mode} child failed: ${stderr || error.message}`))
-        // NARA_BENCH_DEBUG=1: the child's list of where its firing timers were made.
-        if (process.env.NARA_BENCH_DEBUG && stderr) process.stderr.write(`idle ${mode} child:\n${stderr}\n`)
-        try {
-          resolvePromise(JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildReport)
-        } catch {
-          reject(new Error(`idle ${mode} child printed no report: ${stdout} ${stderr}`))
-        }
-      }
-    )
+    const p = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, NARA_IDLE_PROBE: probe, XDG_RUNTIME_DIR: dir },
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
+    let stderr = ''
+    p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+    const deadline = setTimeout(() => p.kill('SIGKILL'), (SETTLE_S + seconds + 60) * 1000)
+    p.once('exit', (code, signal) => {
+      clearTimeout(deadline)
+      if (!existsSync(report)) return reject(new Error(`idle ${mode} child ended (${signal ?? code}) without a report: ${stderr}`))
+      const r = JSON.parse(readFileSync(report, 'utf8')) as ProbeReport
+      // NARA_BENCH_DEBUG=1: where the child's firing timers were made.
+      if (r.timerSources) process.stderr.write(`idle ${mode} child:\n${r.timerSources.join('\n')}\n`)
+      resolvePromise(r)
+    })
   })
 }
 
 export async function run(): Promise<BenchResult[]> {
   const seconds = idleSeconds()
+  if (!existsSync(join(root, 'out/cli/nara.mjs'))) throw new Error('the CLI is not built: run `npm run build` first')
+  const dir = mkdtempSync(join(tmpdir(), 'nara-bench-idle-'))
   const broker = await startMosquitto()
   const sim = mqtt.connect(broker.url, { clientId: 'bench-idle-sim' })
   let players: ReturnType<typeof playNeighbours> | null = null
@@ -85,21 +111,21 @@ export async function run(): Promise<BenchResult[]> {
       sim.once('connect', () => r())
       sim.once('error', j)
     })
-    const nodeRun = child('node', broker.url, 'bench-idle-node', seconds)
-    const baseRun = child('baseline', broker.url, 'bench-idle-base', seconds)
+    const nodeRun = child('node', broker.url, 'bench-idle-node', seconds, dir)
+    const baseRun = child('baseline', broker.url, 'bench-idle-base', seconds, dir)
     // The neighbours arrive once both children are connected (a few seconds into the settle).
     await new Promise((r) => setTimeout(r, 5000))
     players = playNeighbours(sim, simNaras(NEIGHBOURS, 'idle-sim-', seededRandom(50)), seededRandom(51), 5000)
     const [n, b] = await Promise.all([nodeRun, baseRun])
-    const pct = (r: ChildReport): number => (r.cpuS / r.wallS) * 100
-    const perS = (r: ChildReport): number => r.wakeups / r.wallS
-    const rssDrift = (r: ChildReport): number => (r.rss1 - r.rss0) / MB
-    const heapDrift = (r: ChildReport): number => (r.heap1 - r.heap0) / MB
+    const pct = (r: ProbeReport): number => (r.cpuS / r.wallS) * 100
+    const perS = (r: ProbeReport): number => r.wakeups / r.wallS
+    const rssDrift = (r: ProbeReport): number => (r.rss1 - r.rss0) / MB
+    const heapDrift = (r: ProbeReport): number => (r.heap1 - r.heap0) / MB
     const window = `${NEIGHBOURS} neighbours, ${Math.round(n.wallS)} s window`
     return [
       {
         suite: name,
-        metric: `idle CPU share (${window})`,
+        metric: `idle CPU share, the built 'nara run' (${window}; user ${n.userS.toFixed(2)} s + system ${n.systemS.toFixed(2)} s; GCs in the window: ${n.gc.minor} minor, ${n.gc.major} major, ${n.gc.pauseMs.toFixed(0)} ms paused)`,
         value: pct(n),
         unit: '% of one core',
         baseline: { metric: 'bare Node process, same broker connection', value: pct(b), unit: '% of one core' },
@@ -140,5 +166,6 @@ export async function run(): Promise<BenchResult[]> {
     players?.stop()
     await sim.endAsync(true)
     await broker.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 }

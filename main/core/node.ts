@@ -16,7 +16,7 @@ import { OpinionIndex } from './presence/opinions'
 import { Neighbourhood, type NeighbourRecord } from './presence/neighbourhood'
 import { HowdyCoordinator } from './presence/howdy'
 import { Buzz, chattiness as computeChattiness } from './presence/cadence'
-import { initialCoordinates, readHostStats } from './presence/selfStatus'
+import { initialCoordinates, readHostStats, readLoadPerCore } from './presence/selfStatus'
 import type { AddOutcome, MeshPing, PlazaSignal, PresenceCore } from './presence/core'
 import { applyBulkPresence } from './presence/bulkIntake'
 import { buildChau } from './presence/chau'
@@ -144,6 +144,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   readonly directory: PeerDirectory
   private readonly signer: Signer
   private readonly hostStats: () => HostStats
+  private readonly hostLoad: () => number
   private readonly buzz = new Buzz()
   private readonly coordinates: Coordinates
   private readonly startedAtMs: number
@@ -216,6 +217,8 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       this.drops.count('neighbour_evicted', name)
     })
     this.hostStats = opts.hostStats ?? readHostStats
+    // The tick and our Flair read only the load: no process memory census for them.
+    this.hostLoad = opts.hostStats ? () => this.hostStats().LoadAvg : readLoadPerCore
     this.coordinates = initialCoordinates(() => this.random.float())
     this.startedAtMs = this.clock.nowMs()
     this.lastBuzzDecayMs = this.startedAtMs
@@ -840,7 +843,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
   /** Our Flair as a Go nara's: identity part, then what our standing in the network earns. */
   private ownFlair(): string {
     const me = this.identity
-    const awards = this.social.flairAwards(this.selfObservation(), { chattiness: this.currentChattiness, loadAvg: this.hostStats().LoadAvg })
+    const awards = this.social.flairAwards(this.selfObservation(), { chattiness: this.currentChattiness, loadAvg: this.hostLoad() })
     return baseFlair(me.name, me.soulText, me.bonded, me.personality, this.social.trend.emoji) + awards
   }
 
@@ -937,7 +940,7 @@ export class NaraNode extends EventEmitter<NaraNodeEvents> implements NodeContro
       booting,
       forced: this.config.forceChattiness,
       weightedBuzz: this.weightedBuzz(),
-      load: this.hostStats().LoadAvg
+      load: this.hostLoad()
     })
     let quiet = !booting && this.reconciler.runOnce().length === 0
     this.checkpoints.tick()

@@ -10,12 +10,17 @@ const MB = 1024 * 1024
 /** Cores for the per-core load average; `os.cpus()` reads /proc/cpuinfo (≈ 30 µs), so once. */
 let coreCount = 0
 
+/** The 1-min load average per CPU, as Go's newspaper reports it. */
+export function readLoadPerCore(): number {
+  const n = (coreCount ||= Math.max(1, cpus().length))
+  return trunc2((loadavg()[0] ?? 0) / n)
+}
+
 export function readHostStats(): HostStats {
   const mem = process.memoryUsage()
-  const n = (coreCount ||= Math.max(1, cpus().length))
   return {
     Uptime: Math.floor(uptime()),
-    LoadAvg: trunc2((loadavg()[0] ?? 0) / n),
+    LoadAvg: readLoadPerCore(),
     MemAllocMB: Math.floor(mem.heapUsed / MB),
     MemSysMB: Math.floor(mem.rss / MB),
     MemHeapMB: Math.floor(mem.heapTotal / MB),

@@ -106,9 +106,12 @@ export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): Inges
     jobs: VerifyJob[]
   }
   const pusher = new Pusher<Batch>()
+  // A worker gets its next batch while we apply its last results, so it never waits on us.
+  const inFlight = workers === 0 ? 1 : 2
+  const capacity = Math.max(inFlight, opts.queueCapacity ?? 4)
   verifiers.forEach((v, i) => {
     pusher.addPuller(
-      new Puller<Batch>(`verify-${i}`, opts.queueCapacity ?? 4, async (b) => {
+      new Puller<Batch>(`verify-${i}`, capacity, async (b) => {
         let flags: Uint8Array
         try {
           flags = await v.verifyBatch(b.jobs)
@@ -117,7 +120,7 @@ export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): Inges
           return
         }
         sink(b.events, flags)
-      })
+      }, inFlight)
     )
   })
 

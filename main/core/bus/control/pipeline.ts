@@ -21,10 +21,15 @@ export interface PushStats {
   refused: number
 }
 
-/** One consumer with a bounded queue, processing messages one at a time in order. */
+/**
+ * One consumer with a bounded queue. By default it works one message at a time, in order; with
+ * `inFlight > 1` it starts the next messages before the earlier ones finish (a consumer whose work
+ * waits on another thread keeps that thread busy while we handle a result). Messages in progress
+ * count against the capacity.
+ */
 export class Puller<T> {
   private readonly queue: T[] = []
-  private running = false
+  private active = 0
   private received = 0
   private processed = 0
   private failed = 0
@@ -35,17 +40,19 @@ export class Puller<T> {
   constructor(
     readonly name: string,
     private readonly capacity: number,
-    private readonly work: (msg: T) => Promise<void> | void
+    private readonly work: (msg: T) => Promise<void> | void,
+    private readonly inFlight = 1
   ) {
     if (!(capacity >= 1)) throw new RangeError('puller capacity must be at least 1')
+    if (!(inFlight >= 1 && inFlight <= capacity)) throw new RangeError('puller inFlight must be between 1 and its capacity')
   }
 
   hasRoom(): boolean {
-    return this.queue.length < this.capacity
+    return this.queued < this.capacity
   }
 
   get queued(): number {
-    return this.queue.length
+    return this.queue.length + this.active
   }
 
   /** Accepts a message if there is room. */
@@ -53,35 +60,38 @@ export class Puller<T> {
     if (!this.hasRoom()) return false
     this.queue.push(msg)
     this.received++
-    if (!this.running) void this.drain()
+    this.start()
     return true
   }
 
   stats(): PullerStats {
-    return { name: this.name, received: this.received, processed: this.processed, failed: this.failed, queued: this.queue.length }
+    return { name: this.name, received: this.received, processed: this.processed, failed: this.failed, queued: this.queued }
   }
 
   /** Resolves once the queue is empty and nothing is in progress. */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve()
+    if (this.queued === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  private async drain(): Promise<void> {
-    this.running = true
-    while (this.queue.length > 0) {
-      const msg = this.queue[0] as T
-      try {
-        await this.work(msg)
-        this.processed++
-      } catch {
-        this.failed++
-      }
-      this.queue.shift()
-      this.onRoom?.()
+  private start(): void {
+    while (this.active < this.inFlight && this.queue.length > 0) {
+      this.active++
+      void this.run(this.queue.shift() as T)
     }
-    this.running = false
-    for (const w of this.idleWaiters.splice(0)) w()
+  }
+
+  private async run(msg: T): Promise<void> {
+    try {
+      await this.work(msg)
+      this.processed++
+    } catch {
+      this.failed++
+    }
+    this.active--
+    this.start()
+    this.onRoom?.()
+    if (this.queued === 0) for (const w of this.idleWaiters.splice(0)) w()
   }
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Preloaded (`node --expose-gc --import ./bench/idle-probe.mjs <program> …`) into both children
+ * of the idle suite: the built `nara run` as a user starts it, and the bare baseline. Plain
+ * JavaScript, so nothing but the program itself runs in the process (no TypeScript loader).
+ *
+ * NARA_IDLE_PROBE holds {"settleS", "seconds", "report"}. After `settleS` it measures for
+ * `seconds`: CPU time (process.cpuUsage, all threads), timer wakeups, and RSS/heap after a full
+ * GC at both ends, and the collections V8 ran inside the window; it writes one JSON report to `report` and then asks the process to quit
+ * (SIGTERM: the node says chau as it would for a user).
+ *
+ * Wakeups: an async_hooks hook records the ids of Timeout and Immediate resources at init and
+ * counts every `before` callback of those ids: one count each time the event loop runs a timer
+ * or immediate callback (an interval counts once per firing). The probe's own window timer is
+ * subtracted. Both children carry the same hook, so its (small) cost sits on both sides.
+ * NARA_BENCH_DEBUG=1 adds where each firing timer was made (`timerSources` in the report).
+ */
+import { createHook, executionAsyncId } from 'node:async_hooks'
+import { writeFileSync } from 'node:fs'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
+
+const { settleS, seconds, report } = JSON.parse(process.env.NARA_IDLE_PROBE ?? '{}')
+if (!(settleS >= 0) || !(seconds > 0) || typeof report !== 'string') {
+  process.stderr.write('idle-probe: NARA_IDLE_PROBE must be {"settleS": n, "seconds": n, "report": "path"}\n')
+  process.exit(2)
+}
+
+const timerIds = new Map()
+const sources = process.env.NARA_BENCH_DEBUG ? new Map() : null
+let fired = 0
+let measuring = false
+createHook({
+  init(id, type) {
+    if (type === 'Timeout' || type === 'Immediate') timerIds.set(id, sources ? `${type} ${new Error().stack?.split('\n').slice(3, 9).join(' <')}` : '')
+  },
+  before(id) {
+    const where = timerIds.get(id)
+    if (where === undefined) return
+    fired++
+    if (sources && measuring) sources.set(where, (sources.get(where) ?? 0) + 1)
+  },
+  destroy(id) {
+    timerIds.delete(id)
+  }
+}).enable()
+
+// Collections inside the window, by kind, with their main-thread pause (the probe's own forced
+// collections at both ends fall outside it).
+const gcKinds = { [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak' }
+const gc = { minor: 0, major: 0, incremental: 0, weak: 0, pauseMs: 0 }
+let gcWindow = [Infinity, -Infinity]
+// The observer's own deliveries run as immediates: counted here, taken off the wakeups.
+let probeFires = 0
+new PerformanceObserver((list) => {
+  if (measuring && timerIds.has(executionAsyncId())) probeFires++
+  for (const e of list.getEntries()) {
+    if (e.startTime < gcWindow[0] || e.startTime > gcWindow[1]) continue
+    const kind = gcKinds[e.detail?.kind] ?? 'weak'
+    gc[kind]++
+    gc.pauseMs += e.duration
+  }
+}).observe({ entryTypes: ['gc'] })
+
+const settledMemory = () => {
+  for (let i = 0; i < 3; i++) globalThis.gc?.()
+  return process.memoryUsage()
+}
+
+setTimeout(() => {
+  const mem0 = settledMemory()
+  const cpu0 = process.cpuUsage()
+  const fired0 = fired
+  const probeFires0 = probeFires
+  const t0 = performance.now()
+  gcWindow = [t0, Infinity]
+  measuring = true
+  setTimeout(() => {
+    measuring = false
+    gcWindow = [t0, performance.now()]
+    const wallS = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    // Probe timers inside the window: the window's own end, and the GC observer's deliveries.
+    const wakeups = fired - fired0 - 1 - (probeFires - probeFires0)
+    const mem1 = settledMemory()
+    const out = {
+      wallS,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      userS: cpu.user / 1e6,
+      systemS: cpu.system / 1e6,
+      wakeups,
+      rss0: mem0.rss,
+      rss1: mem1.rss,
+      heap0: mem0.heapUsed,
+      heap1: mem1.heapUsed,
+      gc,
+      ...(sources ? { timerSources: [...sources].sort((a, b) => b[1] - a[1]).map(([where, n]) => `${n} × ${where}`) } : {})
+    }
+    writeFileSync(report, JSON.stringify(out) + '\n')
+    process.kill(process.pid, 'SIGTERM')
+  }, seconds * 1000)
+}, settleS * 1000)
