@@ -1,18 +1,19 @@
 /**
  * The idle suite's baseline: a bare Node process holding one MQTT connection to the same broker,
- * with the node's client options and subscriptions, doing nothing with what arrives. Plain
+ * with the node's client options (`plazaClientOptions`) and subscriptions, given by the suite,
+ * doing nothing with what arrives. Plain
  * JavaScript like the probe preloaded into it, so the comparison is the program and nothing else.
  *
- *   node --expose-gc --import ./bench/idle-probe.mjs bench/idle-baseline.mjs <brokerUrl> <clientId> <subscriptions JSON>
+ *   node --expose-gc --import ./bench/idle-probe.mjs bench/idle-baseline.mjs <brokerUrl> <client options JSON> <subscriptions JSON>
  */
 import mqtt from 'mqtt'
 
-const [brokerUrl, clientId, subscriptionsJson] = process.argv.slice(2)
-if (!brokerUrl || !clientId || !subscriptionsJson) {
-  process.stderr.write('usage: idle-baseline.mjs <brokerUrl> <clientId> <subscriptions JSON>\n')
+const [brokerUrl, optionsJson, subscriptionsJson] = process.argv.slice(2)
+if (!brokerUrl || !optionsJson || !subscriptionsJson) {
+  process.stderr.write('usage: idle-baseline.mjs <brokerUrl> <client options JSON> <subscriptions JSON>\n')
   process.exit(2)
 }
-const client = mqtt.connect(brokerUrl, { clientId, clean: true, keepalive: 30, reconnectPeriod: 0, queueQoSZero: false, protocolVersion: 4 })
+const client = mqtt.connect(brokerUrl, JSON.parse(optionsJson))
 let received = 0
 client.on('message', () => received++)
 client.on('error', (e) => {

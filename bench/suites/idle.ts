@@ -23,7 +23,9 @@ import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
 import { seededRandom } from '../../main/core/clock'
 import { subscriptionsFor } from '../../main/core/plaza/topics'
+import { plazaClientOptions } from '../../main/core/plaza/transport'
 import { startMosquitto } from '../../test/support/brokers'
+import { builtCli } from '../support/cli'
 import { playNeighbours, simNaras } from '../support/plaza'
 import type { BenchResult } from '../types'
 
@@ -64,8 +66,8 @@ interface ProbeReport {
 /** The program each child runs under the probe. */
 function program(mode: 'node' | 'baseline', brokerUrl: string, nara: string): string[] {
   return mode === 'node'
-    ? [join(root, 'bin/nara.mjs'), 'run', '--name', nara, '--broker', brokerUrl]
-    : [join(root, 'bench/idle-baseline.mjs'), brokerUrl, nara, JSON.stringify(subscriptionsFor(nara))]
+    ? [builtCli(), 'run', '--name', nara, '--broker', brokerUrl]
+    : [join(root, 'bench/idle-baseline.mjs'), brokerUrl, JSON.stringify(plazaClientOptions({ clientId: nara })), JSON.stringify(subscriptionsFor(nara))]
 }
 
 function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, seconds: number, dir: string): Promise<ProbeReport> {
@@ -101,7 +103,7 @@ function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, secon
 
 export async function run(): Promise<BenchResult[]> {
   const seconds = idleSeconds()
-  if (!existsSync(join(root, 'out/cli/nara.mjs'))) throw new Error('the CLI is not built: run `npm run build` first')
+  builtCli()
   const dir = mkdtempSync(join(tmpdir(), 'nara-bench-idle-'))
   const broker = await startMosquitto()
   const sim = mqtt.connect(broker.url, { clientId: 'bench-idle-sim' })

@@ -10,7 +10,7 @@
  * ≤ floor + 1 s. Also reported: spawn → hey_there seen on the plaza, the part that is ours alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -28,6 +28,7 @@ import { keys, type NeighbourView } from '../../main/core/views'
 import { startMosquitto } from '../../test/support/brokers'
 import type { BenchResult } from '../types'
 import { percentile } from '../support/stats'
+import { builtCli } from '../support/cli'
 
 export const name = 'launch'
 
@@ -122,7 +123,7 @@ async function neighboursShown(link: string, started: number, expected: Set<stri
 async function launchOnce(i: number, brokerUrl: string, runtimeDir: string, heyThereAt: Map<string, number>, expected: Set<string>): Promise<Launch> {
   const nm = `launch-new-${i}`
   const started = Date.now()
-  const child = spawn(process.execPath, [join(root, 'bin/nara.mjs'), 'run', '--name', nm, '--broker', brokerUrl, '--ui', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [builtCli(), 'run', '--name', nm, '--broker', brokerUrl, '--ui', '127.0.0.1:0'], {
     cwd: root,
     env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir },
     stdio: ['ignore', 'ignore', 'pipe']
@@ -165,7 +166,7 @@ async function bareSocketMs(dir: string, i: number): Promise<number> {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  if (!existsSync(join(root, 'out/cli/nara.mjs'))) throw new Error('the CLI is not built: run `npm run build` first')
+  builtCli()
   const broker = await startMosquitto()
   const runtimeDir = mkdtempSync(join(tmpdir(), 'nara-launch-'))
   const watcher = mqtt.connect(broker.url, { clientId: 'bench-launch-watch' })

@@ -4,6 +4,7 @@
  * directory, emitters count as seen, signatures are checked — and every event is stored
  * anyway. A bad event signature is only marked (trust 'bad-signature') and counted.
  */
+import { BoundedMemo } from '../boundedMemo'
 import type { SyncEvent, Zine } from '../protocol/types'
 import { carriedPublicKeyBytes, eventSigningDigest } from '../protocol/events'
 import { ed25519Verify, parseSignature, publicKeyBase64 } from '../protocol/crypto'
@@ -32,19 +33,15 @@ export interface MergeReport {
  * digest of the signed content, never the id alone: a payload altered under a kept id and
  * signature must miss the cache (the tampered/zine-inner-event-payload vector).
  */
-const verdictCache = new Map<string, boolean>()
-const VERDICT_CACHE_MAX = 100_000
+const verdicts = new BoundedMemo<string, boolean>(100_000)
 
 function cachedVerify(e: SyncEvent, key: Uint8Array): boolean {
   const digest = eventSigningDigest(e)
   const k = `${digest.toString('base64')}|${e.sig}|${publicKeyBase64(key)}`
-  const hit = verdictCache.get(k)
-  if (hit !== undefined) return hit
-  const sig = parseSignature(e.sig ?? '')
-  const ok = !!sig && ed25519Verify(key, digest, sig)
-  if (verdictCache.size >= VERDICT_CACHE_MAX) verdictCache.clear()
-  verdictCache.set(k, ok)
-  return ok
+  return verdicts.get(k, () => {
+    const sig = parseSignature(e.sig ?? '')
+    return !!sig && ed25519Verify(key, digest, sig)
+  })
 }
 
 /**

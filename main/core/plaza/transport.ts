@@ -60,6 +60,23 @@ export interface PlazaTransportEvents {
 
 export type PlazaState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped'
 
+/** The MQTT options of every plaza connection (the idle bench's bare baseline connects with the same). */
+export function plazaClientOptions(o: Pick<PlazaTransportOptions, 'clientId' | 'keepaliveS' | 'connectTimeoutMs' | 'username' | 'password'>): IClientOptions {
+  return {
+    clientId: o.clientId,
+    clean: true,
+    keepalive: o.keepaliveS ?? 30,
+    connectTimeout: o.connectTimeoutMs ?? 30_000,
+    reconnectPeriod: 0,
+    queueQoSZero: false,
+    protocolVersion: 4,
+    // Go disables certificate verification for tls:// (plaza.md §1); we match it.
+    rejectUnauthorized: false,
+    ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(o.password !== undefined ? { password: o.password } : {})
+  }
+}
+
 export class PlazaTransport extends EventEmitter<PlazaTransportEvents> {
   private client: MqttClient | null = null
   private state: PlazaState = 'idle'
@@ -100,17 +117,7 @@ export class PlazaTransport extends EventEmitter<PlazaTransportEvents> {
     return new Promise((resolve) => {
       const will = this.opts.will?.() ?? null
       const options: IClientOptions = {
-        clientId: this.opts.clientId,
-        clean: true,
-        keepalive: this.opts.keepaliveS ?? 30,
-        connectTimeout: this.opts.connectTimeoutMs ?? 30_000,
-        reconnectPeriod: 0,
-        queueQoSZero: false,
-        protocolVersion: 4,
-        // Go disables certificate verification for tls:// (plaza.md §1); we match it.
-        rejectUnauthorized: false,
-        ...(this.opts.username !== undefined ? { username: this.opts.username } : {}),
-        ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+        ...plazaClientOptions(this.opts),
         ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 0, retain: false } } : {})
       }
       const client = mqtt.connect(this.opts.broker.url, options)

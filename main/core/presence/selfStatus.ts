@@ -6,7 +6,6 @@ import { NARA_VERSION } from '../protocol/types'
 const trunc2 = (x: number): number => Math.trunc(x * 100) / 100
 const MB = 1024 * 1024
 
-/** OS uptime, 1-min load per CPU, process memory (Go reports its runtime's; these are the nearest Node figures). */
 /** Cores for the per-core load average; `os.cpus()` reads /proc/cpuinfo (≈ 30 µs), so once. */
 let coreCount = 0
 
@@ -16,6 +15,7 @@ export function readLoadPerCore(): number {
   return trunc2((loadavg()[0] ?? 0) / n)
 }
 
+/** OS uptime, 1-min load per CPU, process memory (Go reports its runtime's; these are the nearest Node figures). */
 export function readHostStats(): HostStats {
   const mem = process.memoryUsage()
   return {

@@ -12,6 +12,7 @@ import {
   verify as nodeVerify,
   type KeyObject
 } from 'node:crypto'
+import { BoundedMemo } from '../boundedMemo'
 
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -78,13 +79,13 @@ interface KnownKey {
 // costs no encoding; the bytes are compared too, because a caller may reuse a buffer for other
 // bytes. Behind it, a map by Base64 serves new buffers of a known key and wire-form callers.
 const keysByBuffer = new WeakMap<Uint8Array, KnownKey>()
-const keysByBase64 = new Map<string, KnownKey>()
 /**
- * Room for every key of a 10,000-nara plaza. When full, the oldest entry gives way (Map order is
- * insertion order): clearing everything at once made each message of a plaza larger than the
- * cache parse its key again (~50–100 µs, as much as the verify itself).
+ * Room for every key of a 10,000-nara plaza. When full, the oldest entry gives way: clearing
+ * everything at once made each message of a plaza larger than the cache parse its key again
+ * (~50–100 µs, as much as the verify itself).
  */
 export const PUBLIC_KEY_CACHE_MAX = 16_384
+const keysByBase64 = new BoundedMemo<string, KnownKey>(PUBLIC_KEY_CACHE_MAX)
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
@@ -93,15 +94,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function knownKeyFromBase64(base64: string, raw: Uint8Array): KnownKey {
-  let known = keysByBase64.get(base64)
-  if (!known) {
+  return keysByBase64.get(base64, () => {
     const bytes = Buffer.from(raw)
     const object = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, bytes]), format: 'der', type: 'spki' })
-    known = { bytes, base64, object }
-    if (keysByBase64.size >= PUBLIC_KEY_CACHE_MAX) keysByBase64.delete(keysByBase64.keys().next().value!)
-    keysByBase64.set(base64, known)
-  }
-  return known
+    return { bytes, base64, object }
+  })
 }
 
 function knownKey(raw: Uint8Array): KnownKey {
@@ -150,7 +147,7 @@ export function decodeBase64Strict(text: string): Buffer | null {
 /** Verifies with a key in its wire form; a malformed key simply fails. Parses each key once. */
 export function verifyWithPublicKeyBase64(publicKeyB64: string, message: Uint8Array | string, signature: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LEN) return false
-  let known = keysByBase64.get(publicKeyB64)
+  let known = keysByBase64.peek(publicKeyB64)
   if (!known) {
     const raw = parsePublicKey(publicKeyB64)
     if (!raw) return false

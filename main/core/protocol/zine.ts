@@ -11,6 +11,7 @@ import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError } fro
 import { decodeBase64Strict, ed25519Verify, sha256, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import { ok, type DecodeError, type Result } from '../result'
+import { BoundedMemo } from '../boundedMemo'
 
 export const MAX_ZINE_BYTES = 16 * 1024 * 1024
 
@@ -59,17 +60,11 @@ export function encodeZine(z: Zine, options: { nilEvents?: boolean } = {}): stri
  * mutated once built (constructors, signEvent and the decoders all return new objects).
  * Bounded, oldest first out: ~20,000 × ~400 B at most.
  */
-const encodedEvents = new Map<SyncEvent, Buffer>()
 export const ENCODED_EVENT_CACHE_MAX = 20_000
+const encodedEvents = new BoundedMemo<SyncEvent, Buffer>(ENCODED_EVENT_CACHE_MAX)
 
 function encodedEventBytes(e: SyncEvent): Buffer {
-  let bytes = encodedEvents.get(e)
-  if (bytes === undefined) {
-    bytes = Buffer.from(encodeEvent(e), 'utf8')
-    if (encodedEvents.size >= ENCODED_EVENT_CACHE_MAX) encodedEvents.delete(encodedEvents.keys().next().value as SyncEvent)
-    encodedEvents.set(e, bytes)
-  }
-  return bytes
+  return encodedEvents.get(e, () => Buffer.from(encodeEvent(e), 'utf8'))
 }
 
 /** Forgets every zine made and every event and window encoded (to measure the cold path). */

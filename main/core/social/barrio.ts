@@ -3,6 +3,7 @@
  * grid as wide as the median ping RTT, hashed onto 16 named barrios; without usable coordinates,
  * its monthly "vibe". Our LicensePlate is our own barrio's emoji. Pure functions.
  */
+import { BoundedMemo } from '../boundedMemo'
 import { sha256 } from '../protocol/crypto'
 import { BARRIO_EMOJI, CLUSTER_NAMES } from '../protocol/names'
 import type { Coordinates } from '../protocol/types'
@@ -41,26 +42,14 @@ export function goCellNumber(v: number): bigint {
   return n >= INT64_MIN && n < INT64_END ? n : INT64_MIN
 }
 
-/**
- * Both hashes below are asked for every peer each time a view, a Flair or a tease decision is
- * built, with the same few inputs over and over: remembered, a bounded number at a time.
- */
-const MEMO_LIMIT = 4096
-function memo<V>(cache: Map<string, V>, key: string, compute: () => V): V {
-  let v = cache.get(key)
-  if (v === undefined) {
-    if (cache.size >= MEMO_LIMIT) cache.clear()
-    v = compute()
-    cache.set(key, v)
-  }
-  return v
-}
-const cellIndexes = new Map<string, number>()
-const vibes = new Map<string, bigint>()
+// Both hashes below are asked for every peer each time a view, a Flair or a tease decision is
+// built, with the same few inputs over and over.
+const cellIndexes = new BoundedMemo<string, number>(4096)
+const vibes = new BoundedMemo<string, bigint>(4096)
 
 /** SHA-256 of the two cell numbers as big-endian int64s, first 8 bytes as uint64, mod 16. */
 export function gridCellIndex(cellX: number, cellY: number): number {
-  return memo(cellIndexes, `${cellX},${cellY}`, () => hashCell(cellX, cellY))
+  return cellIndexes.get(`${cellX},${cellY}`, () => hashCell(cellX, cellY))
 }
 
 function hashCell(cellX: number, cellY: number): number {
@@ -76,7 +65,7 @@ function hashCell(cellX: number, cellY: number): number {
  */
 export function vibe(name: string, when: Date): bigint {
   const text = name + String.fromCodePoint(when.getFullYear()) + String.fromCodePoint(when.getMonth() + 1)
-  return memo(vibes, text, () => sha256(text).readBigUInt64BE(0))
+  return vibes.get(text, () => sha256(text).readBigUInt64BE(0))
 }
 
 /** Go `IsValid`: all four numbers finite (anything else from a peer counts as no coordinates). */
