@@ -4,7 +4,7 @@
  * JavaScript, so nothing but the program itself runs in the process (no TypeScript loader).
  *
  * NARA_IDLE_PROBE holds {"settleS", "seconds", "report"}. After `settleS` it measures for
- * `seconds`: CPU time (process.cpuUsage, all threads), timer wakeups, and RSS/heap after a full
+ * `seconds`: CPU time (process.cpuUsage, all threads, and split by thread name), timer wakeups, and RSS/heap after a full
  * GC at both ends, and the collections V8 ran inside the window; it writes one JSON report to `report` and then asks the process to quit
  * (SIGTERM: the node says chau as it would for a user).
  *
@@ -15,7 +15,7 @@
  * NARA_BENCH_DEBUG=1 adds where each firing timer was made (`timerSources` in the report).
  */
 import { createHook, executionAsyncId } from 'node:async_hooks'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
 
 const { settleS, seconds, report } = JSON.parse(process.env.NARA_IDLE_PROBE ?? '{}')
@@ -60,6 +60,42 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] })
 
+// CPU seconds per thread name (Linux /proc; empty elsewhere): main thread, V8's compiler and GC
+// helpers, libuv's pool, workers. Says where time the JS profile cannot see goes.
+const threadCpu = () => {
+  const out = {}
+  try {
+    const tick = 100 // USER_HZ on Linux
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / tick
+    }
+  } catch {
+    // no /proc: the report simply has no per-thread split
+  }
+  return out
+}
+// Resident memory by mapping kind (Linux /proc/self/smaps, in MB): '[heap]' is malloc's brk
+// arena, 'anon' the anonymous maps (V8's heap pages, larger mallocs), 'file' code and data of
+// mapped files. Says which kind an RSS drift is made of.
+const rssByKind = () => {
+  const out = {}
+  try {
+    let kind = 'anon'
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+      if (m) kind = m[1] === '' ? 'anon' : m[1].startsWith('[') ? m[1] : 'file'
+      else if (line.startsWith('Rss:')) out[kind] = (out[kind] ?? 0) + Number(line.split(/\s+/)[1]) / 1024
+    }
+  } catch {
+    // no /proc: no split
+  }
+  return out
+}
+const threadDelta = (a, b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round((v - (a[k] ?? 0)) * 100) / 100]).filter(([, v]) => v > 0))
+
 const settledMemory = () => {
   for (let i = 0; i < 3; i++) globalThis.gc?.()
   return process.memoryUsage()
@@ -67,7 +103,9 @@ const settledMemory = () => {
 
 setTimeout(() => {
   const mem0 = settledMemory()
+  const maps0 = rssByKind()
   const cpu0 = process.cpuUsage()
+  const threads0 = threadCpu()
   const fired0 = fired
   const probeFires0 = probeFires
   const t0 = performance.now()
@@ -78,9 +116,11 @@ setTimeout(() => {
     gcWindow = [t0, performance.now()]
     const wallS = (performance.now() - t0) / 1000
     const cpu = process.cpuUsage(cpu0)
+    const threads = threadDelta(threads0, threadCpu())
     // Probe timers inside the window: the window's own end, and the GC observer's deliveries.
     const wakeups = fired - fired0 - 1 - (probeFires - probeFires0)
     const mem1 = settledMemory()
+    const maps1 = rssByKind()
     const out = {
       wallS,
       cpuS: (cpu.user + cpu.system) / 1e6,
@@ -92,6 +132,15 @@ setTimeout(() => {
       heap0: mem0.heapUsed,
       heap1: mem1.heapUsed,
       gc,
+      threads,
+      // Growth over the window in MB: V8's view (heap committed, external, array buffers) and
+      // resident memory by mapping kind.
+      memoryGrowthMB: {
+        heapTotal: (mem1.heapTotal - mem0.heapTotal) / 1048576,
+        external: (mem1.external - mem0.external) / 1048576,
+        arrayBuffers: (mem1.arrayBuffers - mem0.arrayBuffers) / 1048576,
+        ...Object.fromEntries(Object.keys({ ...maps0, ...maps1 }).map((k) => [`rss ${k}`, (maps1[k] ?? 0) - (maps0[k] ?? 0)]))
+      },
       ...(sources ? { timerSources: [...sources].sort((a, b) => b[1] - a[1]).map(([where, n]) => `${n} × ${where}`) } : {})
     }
     writeFileSync(report, JSON.stringify(out) + '\n')

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadProtocolTestVectors, loadVectors } from './support/vectors'
 import {
-  buildNewspaper, decodeNewspaper, encodeStatus, extractRawMember, verifyNewspaper
+  buildNewspaper, decodeNewspaper, encodeStatus, extractRawMember, verifyNewspaper, verifyNewspaperWithKey
 } from '../main/core/protocol/newspaper'
 import { decodeStatusValue, zeroStatus } from '../main/core/protocol/status'
 import { parseJsonLossless } from '../main/core/protocol/jsonLossless'
@@ -100,5 +100,60 @@ describe('decodeNewspaper — bad input', () => {
     expect(verifyNewspaper(d.value)).toEqual({ valid: false, reason: 'bad signature encoding' })
     const u = decodeNewspaper(good.replace(/"Signature":"[^"]+"/, '"Signature":""'))
     expect(u.ok && verifyNewspaper(u.value)).toEqual({ valid: false, reason: 'unsigned' })
+  })
+})
+
+describe('decodeNewspaper — the signed bytes come from the payload itself', () => {
+  const signer = signerFromSeed(Buffer.alloc(32, 9))
+  const s = { ...zeroStatus(), Flair: '🪙', Buzz: 7 }
+  const built = buildNewspaper('🌊wave', s, signer)
+
+  it('text and bytes give the same Status and raw bytes, and the signature verifies over them', () => {
+    for (const payload of [built.payload, Buffer.from(built.payload)]) {
+      const d = decodeNewspaper(payload)
+      if (!d.ok) throw new Error(d.error.reason)
+      expect(d.value.statusRaw.toString('utf8')).toBe(built.statusJson)
+      expect(d.value.status.Flair).toBe('🪙')
+      expect(verifyNewspaperWithKey(d.value, signer.publicKey)).toEqual({ valid: true })
+    }
+  })
+
+  it('Status given twice (any case): the last one is both what is read and what the signature must cover', () => {
+    const other = buildNewspaper('x', { ...s, Buzz: 99 }, signer)
+    const payload = `{"From":"x","Status":${other.statusJson},"status":${built.statusJson},"Signature":"${built.signature}"}`
+    const d = decodeNewspaper(Buffer.from(payload))
+    if (!d.ok) throw new Error(d.error.reason)
+    expect(d.value.status.Buzz).toBe(7)
+    expect(d.value.statusRaw.toString('utf8')).toBe(built.statusJson)
+    expect(verifyNewspaperWithKey(d.value, signer.publicKey).valid).toBe(true)
+  })
+
+  it('invalid UTF-8 keeps the exact payload bytes of Status; a leading BOM is refused (as Go refuses it)', () => {
+    // 0xff inside the Flair string: the signature covers the raw bytes, not a repaired text.
+    const bad = Buffer.from(built.payload)
+    bad[bad.indexOf(Buffer.from('🪙'))] = 0xff
+    const d = decodeNewspaper(bad)
+    if (!d.ok) throw new Error(d.error.reason)
+    expect(d.value.statusRaw.equals(bad.subarray(bad.indexOf(':{') + 1, bad.indexOf(',"Signature"')))).toBe(true)
+    expect(verifyNewspaperWithKey(d.value, signer.publicKey).valid).toBe(false)
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(built.payload)])
+    expect(decodeNewspaper(bom)).toMatchObject({ ok: false, error: { code: 'malformed_json' } })
+  })
+
+  it('the key-only check ignores the Status.PublicKey claim and reports unsigned and bad encodings', () => {
+    const claimed = decodeNewspaper(buildNewspaper('x', { ...s, PublicKey: signerFromSeed(Buffer.alloc(32, 3)).publicKeyBase64 }, signer).payload)
+    if (!claimed.ok) throw new Error(claimed.error.reason)
+    expect(verifyNewspaper(claimed.value).valid).toBe(false)
+    expect(verifyNewspaperWithKey(claimed.value, signer.publicKey)).toEqual({ valid: true })
+    const unsigned = decodeNewspaper(built.payload.replace(/"Signature":"[^"]+"/, '"Signature":""'))
+    expect(unsigned.ok && verifyNewspaperWithKey(unsigned.value, signer.publicKey)).toEqual({ valid: false, reason: 'unsigned' })
+    const garbled = decodeNewspaper(built.payload.replace(/"Signature":"[^"]+"/, '"Signature":"%%%"'))
+    expect(garbled.ok && verifyNewspaperWithKey(garbled.value, signer.publicKey)).toEqual({ valid: false, reason: 'bad signature encoding' })
+  })
+
+  it('trailing data, a non-object and truncation fail as before, with their codes', () => {
+    expect(decodeNewspaper(built.payload + 'x')).toMatchObject({ ok: false, error: { code: 'malformed_json' } })
+    expect(decodeNewspaper(`[${built.payload}]`)).toMatchObject({ ok: false, error: { code: 'wrong_type' } })
+    expect(decodeNewspaper(Buffer.from(built.payload).subarray(0, 40))).toMatchObject({ ok: false, error: { code: 'malformed_json' } })
   })
 })

@@ -59,6 +59,16 @@ describe('public key cache', () => {
     expect(verifyWithPublicKeyBase64(alice.publicKeyBase64, msg, sig.subarray(0, 63))).toBe(false)
   })
 
+  it('a 32-byte key that is no curve point (or a small-order one) fails the verify, never throws', () => {
+    const sig = alice.sign(msg)
+    for (const fill of [0xff, 0x00, 0x01]) {
+      const key = Buffer.alloc(32, fill)
+      expect(() => ed25519Verify(key, msg, sig)).not.toThrow()
+      expect(ed25519Verify(key, msg, sig)).toBe(false)
+      expect(verifyWithPublicKeyBase64(key.toString('base64'), msg, sig)).toBe(false)
+    }
+  })
+
   it('a buffer refilled with another key is verified against the new bytes, not the cached key', () => {
     const key = Buffer.from(alice.publicKey)
     expect(ed25519Verify(key, msg, alice.sign(msg))).toBe(true)

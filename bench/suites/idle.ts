@@ -60,6 +60,10 @@ interface ProbeReport {
   heap0: number
   heap1: number
   timerSources?: string[]
+  /** CPU seconds in the window by thread name (Linux). */
+  threads?: Record<string, number>
+  /** Growth over the window in MB, by V8 figure and by mapping kind (Linux). */
+  memoryGrowthMB?: Record<string, number>
   gc: { minor: number; major: number; incremental: number; weak: number; pauseMs: number }
 }
 
@@ -96,6 +100,12 @@ function child(mode: 'node' | 'baseline', brokerUrl: string, nara: string, secon
       const r = JSON.parse(readFileSync(report, 'utf8')) as ProbeReport
       // NARA_BENCH_DEBUG=1: where the child's firing timers were made.
       if (r.timerSources) process.stderr.write(`idle ${mode} child:\n${r.timerSources.join('\n')}\n`)
+      // Where the window's CPU went, by thread (the JS profile shows only the main thread's JS).
+      if (r.threads && Object.keys(r.threads).length > 0) process.stderr.write(`idle ${mode} child, CPU s by thread: ${JSON.stringify(r.threads)}\n`)
+      if (r.memoryGrowthMB) {
+        const growth = Object.entries(r.memoryGrowthMB).filter(([, v]) => Math.abs(v) >= 0.01).map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        process.stderr.write(`idle ${mode} child, memory growth MB: ${growth.join(', ')}\n`)
+      }
       resolvePromise(r)
     })
   })

@@ -12,7 +12,7 @@ import { parsePublicKey } from '../../core/protocol/crypto'
 import {
   carriedPublicKeyBytes, computeEventId, contentString, decodeEvent, eventSignatureVerdict
 } from '../../core/protocol/events'
-import { decodeNewspaper, verifyNewspaper } from '../../core/protocol/newspaper'
+import { decodeNewspaper, verifyNewspaper, verifyNewspaperWithKey } from '../../core/protocol/newspaper'
 import { decodeZine, zineSignatureVerdict } from '../../core/protocol/zine'
 import { decodeHowdy, verifyHowdy } from '../../core/protocol/howdy'
 import type { Verdict } from '../../core/protocol/codec-verdict'
@@ -67,7 +67,7 @@ function check(text: string, key: Buffer | null): Report {
     case 'newspaper': {
       const d = decodeNewspaper(text, { maxBytes: MAX_INPUT_BYTES })
       if (!d.ok) return { kind, valid: false, reason: d.error.reason }
-      if (key) return report(kind, verifyNewspaper({ ...d.value, status: { ...d.value.status, PublicKey: '' } }, key))
+      if (key) return report(kind, verifyNewspaperWithKey(d.value, key))
       return report(kind, verifyNewspaper(d.value))
     }
     case 'zine': {

@@ -4,7 +4,7 @@
  * nothing here throws past `dispatch` (the node counts a handler error if one ever does).
  */
 import { decodeEvent, eventSignatureVerdict, isSigned, newSocialEvent, signEvent, verifyCheckpointEvent } from '../protocol/events'
-import { decodeNewspaper, verifyNewspaper } from '../protocol/newspaper'
+import { decodeNewspaper, verifyNewspaperWithKey } from '../protocol/newspaper'
 import { buildHowdy, decodeHowdy, encodeHowdy, verifyHowdy } from '../protocol/howdy'
 import { decodeProposal, decodeVote, type CheckpointProposal, type CheckpointVote } from '../protocol/checkpoint'
 import { decodeJourneyCompletion, type JourneyCompletion } from '../protocol/world'
@@ -317,7 +317,7 @@ export class PlazaHandlers {
     if (paper.from && paper.from !== name) c.flag('newspaper_from_mismatch')
     if (!this.observationsTimely(Object.values(paper.status.Observations ?? {}))) return c.drops.count('newspaper_future_timestamp', name)
     const known = c.neighbourhood.get(name)
-    const decision = this.judge(name, paper.status.PublicKey, !!paper.signature, (key) => verifyNewspaper({ ...paper, status: { ...paper.status, PublicKey: '' } }, key).valid)
+    const decision = this.judge(name, paper.status.PublicKey, !!paper.signature, (key) => verifyNewspaperWithKey(paper, key).valid)
     if (decision === 'bad_public_key' || !decision.accept) return this.refuse('newspaper', name, decision, null)
     const trust: Trust = decision.verified ? 'verified' : decision.trust
     const now = c.clock.nowMs()

@@ -7,7 +7,8 @@
 import type { NaraStatus } from './types'
 import { goQuote } from './gojson'
 import { encodeStatus, decodeStatusValue } from './status'
-import { catchDecode, fail, fields, object, parseOrValue, shape, str } from './codec-fields'
+import { catchDecode, fail, fieldName, fields, object, parseOrValue, shape, str, type JsonObject } from './codec-fields'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError } from './jsonLossless'
 import { ed25519Verify, isPublicKeyText, decodeBase64Strict, verifyWithPublicKeyBase64, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import { ok, type Result } from '../result'
@@ -135,9 +136,64 @@ export interface DecodedNewspaper {
 
 const ENVELOPE = shape(['From', 'Status', 'Signature'])
 
+const utf8 = new TextDecoder('utf-8')
+
+/**
+ * The envelope's members read in one pass, with where the (last) Status value's text starts
+ * and ends, so its signed bytes come straight out of the payload instead of a second scan.
+ * Null whenever the text is not a clean JSON object (the full path then gives the exact error).
+ */
+function readEnvelope(text: string): { members: JsonObject; status: [number, number] | null } | null {
+  const cur = new JsonCursor(text, DEFAULT_MAX_JSON_DEPTH, true)
+  try {
+    cur.skipWs()
+    if (text.charCodeAt(cur.pos) !== 0x7b) return null
+    const members: JsonObject = {}
+    let status: [number, number] | null = null
+    if (!cur.open(1, 0x7d)) {
+      do {
+        const name = fieldName(ENVELOPE, cur.memberKey())
+        const start = cur.pos
+        const v = cur.value(1)
+        if (name === undefined) continue
+        members[name] = v
+        if (name === 'Status') status = [start, cur.pos]
+      } while (!cur.next(0x7d))
+    }
+    cur.skipWs()
+    return cur.pos === text.length ? { members, status } : null
+  } catch (e) {
+    if (e instanceof JsonSyntaxError || e instanceof RangeError) return null
+    throw e
+  }
+}
+
+/** The signed Status bytes at text offsets [start, end): the payload's own bytes when it came as bytes. */
+function statusBytes(payload: string | Uint8Array, text: string, [start, end]: [number, number]): Buffer {
+  if (typeof payload === 'string') return Buffer.from(text.slice(start, end), 'utf8')
+  const from = Buffer.byteLength(text.slice(0, start), 'utf8')
+  return Buffer.from(payload.subarray(from, from + Buffer.byteLength(text.slice(start, end), 'utf8')))
+}
+
 export function decodeNewspaper(payload: string | Uint8Array, options: { maxBytes?: number } = {}): Result<DecodedNewspaper> {
+  const maxBytes = options.maxBytes ?? MAX_NEWSPAPER_BYTES
+  // Text offsets map onto payload bytes only when decoding changed no length: no BOM stripped
+  // (the one change that shrinks) and so no invalid sequence replaced by a longer U+FFFD.
+  const text = typeof payload === 'string' ? payload : utf8.decode(payload)
+  const mapsOntoBytes = typeof payload === 'string' || (payload[0] !== 0xef && Buffer.byteLength(text, 'utf8') === payload.length)
+  const envelope = mapsOntoBytes && !exceedsBytes(payload, maxBytes) ? readEnvelope(text) : null
+  if (!envelope) return decodeNewspaperSlowly(payload, maxBytes)
+  return catchDecode(() => {
+    const f = envelope.members
+    if (f.Status === undefined || f.Status === null || !envelope.status) fail('missing_field', 'newspaper has no Status')
+    return { from: str(f.From, 'From'), status: decodeStatusValue(f.Status), signature: str(f.Signature, 'Signature'), statusRaw: statusBytes(payload, text, envelope.status) }
+  })
+}
+
+/** Bad or unusual input (not an object, syntax errors, a BOM, invalid UTF-8): parse, then find the raw Status apart. */
+function decodeNewspaperSlowly(payload: string | Uint8Array, maxBytes: number): Result<DecodedNewspaper> {
   const decoded = catchDecode(() => {
-    const f = fields(object(parseOrValue(payload, { maxBytes: options.maxBytes ?? MAX_NEWSPAPER_BYTES }), 'newspaper'), ENVELOPE)
+    const f = fields(object(parseOrValue(payload, { maxBytes }), 'newspaper'), ENVELOPE)
     if (f.Status === undefined || f.Status === null) fail('missing_field', 'newspaper has no Status')
     return { from: str(f.From, 'From'), status: decodeStatusValue(f.Status), signature: str(f.Signature, 'Signature') }
   })
@@ -157,9 +213,22 @@ export function verifyNewspaper(n: DecodedNewspaper, knownPublicKey?: Uint8Array
   if (keyText && !isPublicKeyText(keyText)) return invalid('bad public key')
   if (!n.signature) return invalid('unsigned')
   if (!keyText && !knownPublicKey) return invalid('no public key')
-  const sig = decodeBase64Strict(n.signature)
-  if (!sig || sig.length !== 64) return invalid('bad signature encoding')
+  const sig = signatureOf(n)
+  if (!(sig instanceof Uint8Array)) return sig
   const valid = keyText ? verifyWithPublicKeyBase64(keyText, n.statusRaw, sig) : ed25519Verify(knownPublicKey!, n.statusRaw, sig)
   return valid ? VALID : invalid('bad signature')
+}
+
+/** The same check with the caller's key only, whatever Status.PublicKey claims (a claim the caller judges itself). */
+export function verifyNewspaperWithKey(n: DecodedNewspaper, publicKey: Uint8Array): Verdict {
+  const sig = signatureOf(n)
+  if (!(sig instanceof Uint8Array)) return sig
+  return ed25519Verify(publicKey, n.statusRaw, sig) ? VALID : invalid('bad signature')
+}
+
+function signatureOf(n: DecodedNewspaper): Uint8Array | Verdict {
+  if (!n.signature) return invalid('unsigned')
+  const sig = decodeBase64Strict(n.signature)
+  return sig && sig.length === 64 ? sig : invalid('bad signature encoding')
 }
 
