@@ -17,6 +17,7 @@
 import { createHook, executionAsyncId } from 'node:async_hooks'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { constants, PerformanceObserver } from 'node:perf_hooks'
+import { getHeapSpaceStatistics } from 'node:v8'
 
 const { settleS, seconds, report } = JSON.parse(process.env.NARA_IDLE_PROBE ?? '{}')
 if (!(settleS >= 0) || !(seconds > 0) || typeof report !== 'string') {
@@ -104,6 +105,7 @@ const settledMemory = () => {
 setTimeout(() => {
   const mem0 = settledMemory()
   const maps0 = rssByKind()
+  const spaces0 = getHeapSpaceStatistics()
   const cpu0 = process.cpuUsage()
   const threads0 = threadCpu()
   const fired0 = fired
@@ -121,6 +123,7 @@ setTimeout(() => {
     const wakeups = fired - fired0 - 1 - (probeFires - probeFires0)
     const mem1 = settledMemory()
     const maps1 = rssByKind()
+    const spaces1 = getHeapSpaceStatistics()
     const out = {
       wallS,
       cpuS: (cpu.user + cpu.system) / 1e6,
@@ -139,7 +142,8 @@ setTimeout(() => {
         heapTotal: (mem1.heapTotal - mem0.heapTotal) / 1048576,
         external: (mem1.external - mem0.external) / 1048576,
         arrayBuffers: (mem1.arrayBuffers - mem0.arrayBuffers) / 1048576,
-        ...Object.fromEntries(Object.keys({ ...maps0, ...maps1 }).map((k) => [`rss ${k}`, (maps1[k] ?? 0) - (maps0[k] ?? 0)]))
+        ...Object.fromEntries(Object.keys({ ...maps0, ...maps1 }).map((k) => [`rss ${k}`, (maps1[k] ?? 0) - (maps0[k] ?? 0)])),
+        ...Object.fromEntries(spaces1.map((sp) => [`${sp.space_name} committed`, (sp.physical_space_size - (spaces0.find((x) => x.space_name === sp.space_name)?.physical_space_size ?? 0)) / 1048576]))
       },
       ...(sources ? { timerSources: [...sources].sort((a, b) => b[1] - a[1]).map(([where, n]) => `${n} × ${where}`) } : {})
     }

@@ -5,6 +5,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../main/core/clock'
@@ -90,6 +92,26 @@ describe('trust.ts: the rule and the windows', () => {
     expect(seen.remember('x', 's1')).toBe(true)
     expect(seen.remember('x', 's1')).toBe(false)
     expect(seen.remember('y', 's1')).toBe(true)
+  })
+
+  it('replay memory keeps the signatures, not the payloads they were cut from', () => {
+    // A slice of a parsed text is a V8 sliced string holding its whole parent: remembering 16
+    // per name of those would keep 16 newspapers per neighbour alive.
+    setFlagsFromString('--expose_gc')
+    const gc = runInNewContext('gc') as () => void
+    const seen = new SeenSignatures(16)
+    const payloadBytes = 200_000
+    gc()
+    const before = process.memoryUsage().heapUsed
+    for (let i = 0; i < 64; i++) {
+      const sig = Buffer.alloc(64, i).toString('base64')
+      const payload = JSON.stringify({ Signature: sig, pad: 'x'.repeat(payloadBytes) })
+      expect(seen.remember(`n${i % 4}`, payload.slice(14, 14 + sig.length))).toBe(true)
+    }
+    gc()
+    const kept = process.memoryUsage().heapUsed - before
+    expect(kept).toBeLessThan(2 * 1024 * 1024) // 64 payloads kept would be 12.8 MB
+    expect(seen.remember('n0', Buffer.alloc(64, 60).toString('base64'))).toBe(false)
   })
 })
 

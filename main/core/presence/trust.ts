@@ -10,6 +10,7 @@
  *
  * Nothing here does I/O; the plaza handlers, the neighbourhood and the node call these.
  */
+import { detachString } from '../ledger/detachString'
 
 /** How far ahead of our clock a network timestamp may be, and how far behind it still counts as live. */
 export interface SkewWindow {
@@ -150,7 +151,9 @@ export class SeenSignatures {
       list = []
       this.byName.set(name, list)
     }
-    list.push(sig)
+    // A signature cut out of a payload's text would keep that whole payload alive for as long
+    // as it is remembered (16 per name): a copy keeps only its 88 characters.
+    list.push(detachString(sig))
     if (list.length > this.perName) list.shift()
     return true
   }

@@ -66,13 +66,12 @@ export function packJobs(jobs: readonly VerifyJob[]): PackedJobs {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
-const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map();
 function keyOf(raw) {
-  const id = raw.toString('base64');
+  const id = raw.toString('base64url');
   let k = keys.get(id);
   if (!k) {
-    k = createPublicKey({ key: Buffer.concat([SPKI, raw]), format: 'der', type: 'spki' });
+    k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: id }, format: 'jwk' });
     if (keys.size >= 16384) keys.delete(keys.keys().next().value);
     keys.set(id, k);
   }
