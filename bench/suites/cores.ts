@@ -115,7 +115,10 @@ async function pipelineRate(p: Prepared): Promise<{ wall: number; perCpu: number
 export async function run(): Promise<BenchResult[]> {
   const p = prepare()
   const cores = machineVerifyWorkers()
-  singleCoreRate(p) // warm-up
+  // Warm-ups, both sides alike: the raw loop, and one whole pipeline round (its worker threads,
+  // the main thread's decode and ledger code compiled as a running node has them).
+  singleCoreRate(p)
+  await pipelineRate(p)
   const single: number[] = []
   const limit: number[] = []
   const piped: number[] = []
