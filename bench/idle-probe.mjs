@@ -4,9 +4,10 @@
  * JavaScript, so nothing but the program itself runs in the process (no TypeScript loader).
  *
  * NARA_IDLE_PROBE holds {"settleS", "seconds", "report"}. After `settleS` it measures for
- * `seconds`: CPU time (process.cpuUsage, all threads, and split by thread name), timer wakeups, and RSS/heap after a full
- * GC at both ends, and the collections V8 ran inside the window; it writes one JSON report to `report` and then asks the process to quit
- * (SIGTERM: the node says chau as it would for a user).
+ * `seconds`: CPU time (process.cpuUsage, all threads, and split by thread name), timer wakeups,
+ * RSS/heap settled at both ends (outside the window: the lowest of three readings after full
+ * GCs), and the collections V8 ran inside the window; it writes one JSON report to `report` and
+ * then asks the process to quit (SIGTERM: the node says chau as it would for a user).
  *
  * Wakeups: an async_hooks hook records the ids of Timeout and Immediate resources at init and
  * counts every `before` callback of those ids: one count each time the event loop runs a timer
@@ -97,13 +98,23 @@ const rssByKind = () => {
 }
 const threadDelta = (a, b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round((v - (a[k] ?? 0)) * 100) / 100]).filter(([, v]) => v > 0))
 
-const settledMemory = () => {
-  for (let i = 0; i < 3; i++) globalThis.gc?.()
-  return process.memoryUsage()
+// Settled memory: the lowest of three readings, each after full collections and a second's
+// pause. One reading right after a full GC varies by about a megabyte with how that collection
+// happened to leave its pages (seen with nothing allocated in between); the floor does not.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const settledMemory = async () => {
+  let best = null
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 3; i++) globalThis.gc?.()
+    await sleep(1000)
+    const m = process.memoryUsage()
+    if (!best || m.rss < best.rss) best = m
+  }
+  return best
 }
 
-setTimeout(() => {
-  const mem0 = settledMemory()
+setTimeout(async () => {
+  const mem0 = await settledMemory()
   const maps0 = rssByKind()
   const spaces0 = getHeapSpaceStatistics()
   const cpu0 = process.cpuUsage()
@@ -113,7 +124,7 @@ setTimeout(() => {
   const t0 = performance.now()
   gcWindow = [t0, Infinity]
   measuring = true
-  setTimeout(() => {
+  setTimeout(async () => {
     measuring = false
     gcWindow = [t0, performance.now()]
     const wallS = (performance.now() - t0) / 1000
@@ -121,7 +132,7 @@ setTimeout(() => {
     const threads = threadDelta(threads0, threadCpu())
     // Probe timers inside the window: the window's own end, and the GC observer's deliveries.
     const wakeups = fired - fired0 - 1 - (probeFires - probeFires0)
-    const mem1 = settledMemory()
+    const mem1 = await settledMemory()
     const maps1 = rssByKind()
     const spaces1 = getHeapSpaceStatistics()
     const out = {

@@ -118,24 +118,29 @@ async function roundTripsUnderBursts(dir: string, mode: 'idle' | 'sliced' | 'dir
     return Buffer.from(encodeEvent(e))
   })
   const inbox = new PlazaInbox((t, p) => node.receive(t, p), new DropCounter())
+  const sock = await startControlSocket(node, 'burst', { env: { XDG_RUNTIME_DIR: dir } })
+  const client = await SpReqClient.dial(sock.path, { resendMs: 60_000 })
+  // Bursts start once the client is connected, so the first one (2,000 names never seen: the
+  // costly one; later bursts repeat them) always lands among the measured round trips.
+  let bursts = 0
   const timer =
     mode === 'idle'
       ? null
       : setInterval(() => {
+          bursts++
           for (const p of burst) mode === 'sliced' ? inbox.push('nara/plaza/hey_there', p) : node.receive('nara/plaza/hey_there', p)
         }, BURST_EVERY_MS)
-  const sock = await startControlSocket(node, 'burst', { env: { XDG_RUNTIME_DIR: dir } })
-  const client = await SpReqClient.dial(sock.path, { resendMs: 60_000 })
   try {
     const req = JSON.stringify({ cmd: 'status' })
     let maxMs = 0
     const t0 = performance.now()
-    for (let i = 0; i < BURST_ROUND_TRIPS; i++) {
+    let trips = 0
+    for (; trips < BURST_ROUND_TRIPS || (timer && bursts < 3); trips++) {
       const s = performance.now()
       await client.request(req)
       maxMs = Math.max(maxMs, performance.now() - s)
     }
-    return { rate: BURST_ROUND_TRIPS / ((performance.now() - t0) / 1000), maxMs }
+    return { rate: trips / ((performance.now() - t0) / 1000), maxMs }
   } finally {
     if (timer) clearInterval(timer)
     inbox.clear()

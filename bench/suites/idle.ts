@@ -12,7 +12,7 @@
  * starts after the settle (130 s), which outlasts the node's boot phase (Go's 120 s) and the
  * howdy coordinations (30 s) the neighbours' arrival starts, so it measures the steady state.
  *
- * Goals: ≤ 0.1 % of one core, ≤ 2 wakeups/s, no drift (RSS and heap after a full GC grow by no
+ * Goals: ≤ 0.1 % of one core, ≤ 2 wakeups/s, no drift (RSS and heap, settled after full GCs, grow by no
  * more than the baseline's growth + 1 MB over the window).
  */
 import { spawn } from 'node:child_process'
@@ -156,7 +156,7 @@ export async function run(): Promise<BenchResult[]> {
       },
       {
         suite: name,
-        metric: `RSS drift after full GC (${window}; RSS ${(n.rss1 / MB).toFixed(0)} MB)`,
+        metric: `RSS drift, settled (${window}; RSS ${(n.rss1 / MB).toFixed(0)} MB)`,
         value: rssDrift(n),
         unit: 'MB',
         baseline: { metric: 'bare Node process RSS drift', value: rssDrift(b), unit: 'MB' },
@@ -165,7 +165,7 @@ export async function run(): Promise<BenchResult[]> {
       },
       {
         suite: name,
-        metric: `heap drift after full GC (${window})`,
+        metric: `heap drift, settled (${window})`,
         value: heapDrift(n),
         unit: 'MB',
         baseline: { metric: 'bare Node process heap drift', value: heapDrift(b), unit: 'MB' },
