@@ -118,9 +118,9 @@ describe('decodeNewspaper — the signed bytes come from the payload itself', ()
     }
   })
 
-  it('Status given twice (any case): the last one is both what is read and what the signature must cover', () => {
+  it('Status named more than once (any case): the last one is both what is read and what the signature must cover', () => {
     const other = buildNewspaper('x', { ...s, Buzz: 99 }, signer)
-    const payload = `{"From":"x","Status":${other.statusJson},"status":${built.statusJson},"Signature":"${built.signature}"}`
+    const payload = `{"From":"x","Status":${other.statusJson},"status":${other.statusJson},"Status":${built.statusJson},"Signature":"${built.signature}"}`
     const d = decodeNewspaper(Buffer.from(payload))
     if (!d.ok) throw new Error(d.error.reason)
     expect(d.value.status.Buzz).toBe(7)
@@ -136,6 +136,14 @@ describe('decodeNewspaper — the signed bytes come from the payload itself', ()
     if (!d.ok) throw new Error(d.error.reason)
     expect(d.value.statusRaw.equals(bad.subarray(bad.indexOf(':{') + 1, bad.indexOf(',"Signature"')))).toBe(true)
     expect(verifyNewspaperWithKey(d.value, signer.publicKey).valid).toBe(false)
+    // The same on that path with Status named three times: the last is read and must verify.
+    const a = buildNewspaper('x', { ...s, Buzz: 1 }, signer)
+    const thrice = Buffer.from(`{"From":"x?","Status":${a.statusJson},"status":${a.statusJson},"Status":${built.statusJson},"Signature":"${built.signature}"}`)
+    thrice[thrice.indexOf('?')] = 0xff
+    const t = decodeNewspaper(thrice)
+    if (!t.ok) throw new Error(t.error.reason)
+    expect(t.value.status.Buzz).toBe(7)
+    expect(verifyNewspaperWithKey(t.value, signer.publicKey).valid).toBe(true)
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(built.payload)])
     expect(decodeNewspaper(bom)).toMatchObject({ ok: false, error: { code: 'malformed_json' } })
   })

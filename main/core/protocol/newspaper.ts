@@ -11,7 +11,7 @@ import { catchDecode, fail, fieldName, fields, object, parseOrValue, shape, str,
 import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError } from './jsonLossless'
 import { ed25519Verify, isPublicKeyText, decodeBase64Strict, verifyWithPublicKeyBase64, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
-import { ok, type Result } from '../result'
+import type { Result } from '../result'
 
 export { encodeStatus } from './status'
 
@@ -190,17 +190,21 @@ export function decodeNewspaper(payload: string | Uint8Array, options: { maxByte
   })
 }
 
-/** Bad or unusual input (not an object, syntax errors, a BOM, invalid UTF-8): parse, then find the raw Status apart. */
+/**
+ * Bad or unusual input (not an object, syntax errors, a BOM, invalid UTF-8): the whole payload
+ * parsed for its errors and From/Signature, the Status found apart as raw bytes (the last one, as
+ * Go's decoder keeps) and read from those very bytes, so what is read is what was signed.
+ */
 function decodeNewspaperSlowly(payload: string | Uint8Array, maxBytes: number): Result<DecodedNewspaper> {
-  const decoded = catchDecode(() => {
+  return catchDecode(() => {
     const f = fields(object(parseOrValue(payload, { maxBytes }), 'newspaper'), ENVELOPE)
     if (f.Status === undefined || f.Status === null) fail('missing_field', 'newspaper has no Status')
-    return { from: str(f.From, 'From'), status: decodeStatusValue(f.Status), signature: str(f.Signature, 'Signature') }
+    const raw = extractRawMember(payload, 'Status')
+    if (!raw.ok) return fail(raw.error.code, raw.error.reason)
+    const status = parseOrValue(raw.value, { maxBytes })
+    if (status === null) fail('missing_field', 'newspaper has no Status')
+    return { from: str(f.From, 'From'), status: decodeStatusValue(status), signature: str(f.Signature, 'Signature'), statusRaw: raw.value }
   })
-  if (!decoded.ok) return decoded
-  const raw = extractRawMember(payload, 'Status')
-  if (!raw.ok) return raw
-  return ok({ ...decoded.value, statusRaw: raw.value })
 }
 
 /**
