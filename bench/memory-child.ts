@@ -13,7 +13,7 @@
 import { seededRandom } from '../main/core/clock'
 import { Ledger } from '../main/core/ledger/ledger'
 import { decodeEvent } from '../main/core/protocol/events'
-import { detachString } from '../main/core/ledger/detachString'
+import { detachString } from '../main/core/detachString'
 import { naraNames, realisticEventTexts } from './support/events'
 
 const n = Number(process.argv[2] ?? '0')

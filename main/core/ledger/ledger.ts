@@ -10,7 +10,7 @@ import type { ObservationPayload, SyncEvent, SyncEventOf } from '../protocol/typ
 import { invalidReason, isCutoffCheckpoint } from './eventRules'
 import { resolveMemoryProfile, type MemoryProfile } from './memoryProfile'
 import { EventStore } from './eventStore'
-import { detachString } from './detachString'
+import { detachString } from '../detachString'
 
 export const MAX_PINGS_PER_TARGET = 5
 export const MAX_OBSERVATIONS_PER_PAIR = 20

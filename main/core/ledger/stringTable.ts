@@ -4,7 +4,7 @@
  * when the last stored event naming it does, and a flood of one-off names cannot outlive
  * the events that brought them.
  */
-import { detachString } from './detachString'
+import { detachString } from '../detachString'
 
 export class StringTable {
   private readonly strings: (string | undefined)[] = []

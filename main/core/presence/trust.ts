@@ -10,7 +10,7 @@
  *
  * Nothing here does I/O; the plaza handlers, the neighbourhood and the node call these.
  */
-import { detachString } from '../ledger/detachString'
+import { detachString } from '../detachString'
 
 /** How far ahead of our clock a network timestamp may be, and how far behind it still counts as live. */
 export interface SkewWindow {

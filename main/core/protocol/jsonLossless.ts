@@ -43,6 +43,11 @@ export class JsonSyntaxError extends Error {}
 const utf8 = new TextDecoder('utf-8') // invalid UTF-8 → U+FFFD, as Go's decoder does
 const utf8Encoder = new TextEncoder()
 
+/** The text a parse reads: bytes decoded as UTF-8, invalid sequences as U+FFFD (as Go's decoder). */
+export function jsonText(input: string | Uint8Array): string {
+  return typeof input === 'string' ? input : utf8.decode(input)
+}
+
 /** UTF-8 size of a string (Node's Buffer when present; the renderer shares this parser). */
 export function utf8Length(text: string): number {
   return typeof Buffer !== 'undefined' ? Buffer.byteLength(text, 'utf8') : utf8Encoder.encode(text).length
@@ -59,7 +64,7 @@ export function exceedsBytes(text: string | Uint8Array, maxBytes: number): boole
 export function parseJsonLossless(input: string | Uint8Array, options: ParseJsonOptions = {}): Result<unknown> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
   if (exceedsBytes(input, maxBytes)) return err('too_large', `JSON larger than ${maxBytes} bytes`)
-  const text = typeof input === 'string' ? input : utf8.decode(input)
+  const text = jsonText(input)
   const parser = new JsonCursor(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
   try {
     parser.skipWs()

@@ -8,7 +8,7 @@ import type { NaraStatus } from './types'
 import { goQuote } from './gojson'
 import { encodeStatus, decodeStatusValue } from './status'
 import { catchDecode, fail, fieldName, fields, object, parseOrValue, shape, str, type JsonObject } from './codec-fields'
-import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError } from './jsonLossless'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsBytes, JsonCursor, JsonSyntaxError, jsonText } from './jsonLossless'
 import { ed25519Verify, isPublicKeyText, decodeBase64Strict, verifyWithPublicKeyBase64, type Signer } from './crypto'
 import { VALID, invalid, type Verdict } from './codec-verdict'
 import type { Result } from '../result'
@@ -136,20 +136,24 @@ export interface DecodedNewspaper {
 
 const ENVELOPE = shape(['From', 'Status', 'Signature'])
 
-const utf8 = new TextDecoder('utf-8')
+/** The Status member as read: its value, and the exact bytes the signature covers (taken on demand). */
+interface StatusMember {
+  value: unknown
+  raw: () => Buffer
+}
 
 /**
  * The envelope's members read in one pass, with where the (last) Status value's text starts
  * and ends, so its signed bytes come straight out of the payload instead of a second scan.
  * Null whenever the text is not a clean JSON object (the full path then gives the exact error).
  */
-function readEnvelope(text: string): { members: JsonObject; status: [number, number] | null } | null {
+function readEnvelope(text: string): { members: JsonObject; statusAt: [number, number] | null } | null {
   const cur = new JsonCursor(text, DEFAULT_MAX_JSON_DEPTH, true)
   try {
     cur.skipWs()
     if (text.charCodeAt(cur.pos) !== 0x7b) return null
     const members: JsonObject = {}
-    let status: [number, number] | null = null
+    let statusAt: [number, number] | null = null
     if (!cur.open(1, 0x7d)) {
       do {
         const name = fieldName(ENVELOPE, cur.memberKey())
@@ -157,11 +161,11 @@ function readEnvelope(text: string): { members: JsonObject; status: [number, num
         const v = cur.value(1)
         if (name === undefined) continue
         members[name] = v
-        if (name === 'Status') status = [start, cur.pos]
+        if (name === 'Status') statusAt = [start, cur.pos]
       } while (!cur.next(0x7d))
     }
     cur.skipWs()
-    return cur.pos === text.length ? { members, status } : null
+    return cur.pos === text.length ? { members, statusAt } : null
   } catch (e) {
     if (e instanceof JsonSyntaxError || e instanceof RangeError) return null
     throw e
@@ -179,15 +183,12 @@ export function decodeNewspaper(payload: string | Uint8Array, options: { maxByte
   const maxBytes = options.maxBytes ?? MAX_NEWSPAPER_BYTES
   // Text offsets map onto payload bytes only when decoding changed no length: no BOM stripped
   // (the one change that shrinks) and so no invalid sequence replaced by a longer U+FFFD.
-  const text = typeof payload === 'string' ? payload : utf8.decode(payload)
+  const text = jsonText(payload)
   const mapsOntoBytes = typeof payload === 'string' || (payload[0] !== 0xef && Buffer.byteLength(text, 'utf8') === payload.length)
   const envelope = mapsOntoBytes && !exceedsBytes(payload, maxBytes) ? readEnvelope(text) : null
   if (!envelope) return decodeNewspaperSlowly(payload, maxBytes)
-  return catchDecode(() => {
-    const f = envelope.members
-    if (f.Status === undefined || f.Status === null || !envelope.status) fail('missing_field', 'newspaper has no Status')
-    return { from: str(f.From, 'From'), status: decodeStatusValue(f.Status), signature: str(f.Signature, 'Signature'), statusRaw: statusBytes(payload, text, envelope.status) }
-  })
+  const { members, statusAt } = envelope
+  return catchDecode(() => newspaperOf(members, statusAt && { value: members.Status, raw: () => statusBytes(payload, text, statusAt) }))
 }
 
 /**
@@ -198,13 +199,17 @@ export function decodeNewspaper(payload: string | Uint8Array, options: { maxByte
 function decodeNewspaperSlowly(payload: string | Uint8Array, maxBytes: number): Result<DecodedNewspaper> {
   return catchDecode(() => {
     const f = fields(object(parseOrValue(payload, { maxBytes }), 'newspaper'), ENVELOPE)
-    if (f.Status === undefined || f.Status === null) fail('missing_field', 'newspaper has no Status')
+    if (f.Status === undefined) return newspaperOf(f, null)
     const raw = extractRawMember(payload, 'Status')
     if (!raw.ok) return fail(raw.error.code, raw.error.reason)
-    const status = parseOrValue(raw.value, { maxBytes })
-    if (status === null) fail('missing_field', 'newspaper has no Status')
-    return { from: str(f.From, 'From'), status: decodeStatusValue(status), signature: str(f.Signature, 'Signature'), statusRaw: raw.value }
+    return newspaperOf(f, { value: parseOrValue(raw.value, { maxBytes }), raw: () => raw.value })
   })
+}
+
+/** Both paths end here: one place decides what a newspaper without a Status is, and what it holds. */
+function newspaperOf(f: JsonObject, status: StatusMember | null): DecodedNewspaper {
+  if (!status || status.value === null) fail('missing_field', 'newspaper has no Status')
+  return { from: str(f.From, 'From'), status: decodeStatusValue(status.value), signature: str(f.Signature, 'Signature'), statusRaw: status.raw() }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Strings cut out of a JSON text by a parser are V8 "sliced strings" that keep the whole text
- * alive; anything the ledger keeps for long is copied first.
+ * alive; anything kept for long (the ledger's strings, the replay memory's signatures) is copied
+ * first.
  */
 const isWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
 
