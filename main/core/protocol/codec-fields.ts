@@ -8,7 +8,7 @@
  * (`catchDecode`) and returns a Result, so nothing escapes to callers.
  */
 import { err, ok, type DecodeErrorCode, type Result } from '../result'
-import { FloatLiteral, parseJsonLossless, type ParseJsonOptions } from './jsonLossless'
+import { DEFAULT_MAX_JSON_BYTES, DEFAULT_MAX_JSON_DEPTH, FloatLiteral, parseLossless, type ParseJsonOptions } from './jsonLossless'
 
 export class DecodeFailure extends Error {
   constructor(
@@ -35,7 +35,9 @@ export function catchDecode<T>(fn: () => T): Result<T> {
 /** Parse text (or bytes) losslessly, or pass an already-parsed value through. */
 export function parseOrValue(input: unknown, options?: ParseJsonOptions): unknown {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input
-  const parsed = parseJsonLossless(input, { ...options, markIntegralFloats: true })
+  // Called once per decoded message or event: no options object is built per call (an object
+  // spread here cost more than the rest of a small event's decode).
+  const parsed = parseLossless(input, options?.maxBytes ?? DEFAULT_MAX_JSON_BYTES, options?.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, true)
   if (!parsed.ok) throw new DecodeFailure(parsed.error.code, parsed.error.reason)
   return parsed.value
 }

@@ -62,10 +62,14 @@ export function exceedsBytes(text: string | Uint8Array, maxBytes: number): boole
 }
 
 export function parseJsonLossless(input: string | Uint8Array, options: ParseJsonOptions = {}): Result<unknown> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
+  return parseLossless(input, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
+}
+
+/** `parseJsonLossless` with its options spelled out (for callers on a hot path). */
+export function parseLossless(input: string | Uint8Array, maxBytes: number, maxDepth: number, markIntegralFloats: boolean): Result<unknown> {
   if (exceedsBytes(input, maxBytes)) return err('too_large', `JSON larger than ${maxBytes} bytes`)
   const text = jsonText(input)
-  const parser = new JsonCursor(text, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, options.markIntegralFloats ?? false)
+  const parser = new JsonCursor(text, maxDepth, markIntegralFloats)
   try {
     parser.skipWs()
     const value = parser.value(0)
