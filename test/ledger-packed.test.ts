@@ -11,6 +11,7 @@ import { IdIndex } from '../main/core/ledger/idIndex'
 import { EventStore } from '../main/core/ledger/eventStore'
 import { involvedNames, pruningPriority } from '../main/core/ledger/eventRules'
 import { StringTable } from '../main/core/ledger/stringTable'
+import { RecordWriter } from '../main/core/ledger/eventRecord'
 import { OnlineProjection } from '../main/core/presence/projection'
 import {
   encodeEvent,
@@ -185,6 +186,42 @@ describe('packed ledger storage', () => {
     expect(index.find(some.slice(1))).toBe(-1)
     expect(index.find(`${some.slice(0, 31)}g`)).toBe(-1)
     expect(index.find('')).toBe(-1)
+  })
+
+  it('packs a string as raw bytes exactly when it is canonical Base64, and those bytes are what it decodes to', () => {
+    const rnd = seededRandom(9)
+    const canonical = (s: string): boolean => s !== '' && Buffer.from(s, 'base64').toString('base64') === s
+    const cases: string[] = []
+    for (let len = 1; len <= 70; len++) {
+      const b64 = Buffer.from(Array.from({ length: len }, () => rnd.intn(256))).toString('base64')
+      cases.push(b64)
+      // one character changed anywhere: another letter, a URL-safe one, padding, a space, non-ASCII
+      for (const c of ['A', '-', '_', '=', ' ', 'é', '\u0141', '/', '+']) {
+        const at = rnd.intn(b64.length)
+        cases.push(b64.slice(0, at) + c + b64.slice(at + 1))
+      }
+      cases.push(b64.replace(/=+$/, ''), `${b64}=`, `${b64}====`, b64.slice(1))
+    }
+    // stray bits under the padding: same bytes, another text
+    cases.push('QQ==', 'QR==', 'QUI=', 'QUJ=', 'QUJD', '====', 'Q===', '')
+    let raw = 0
+    for (const s of cases) {
+      const w = new RecordWriter()
+      const packed = w.base64(s)
+      expect(packed, JSON.stringify(s)).toBe(canonical(s))
+      if (!packed) {
+        expect(w.pos).toBe(0)
+        continue
+      }
+      raw++
+      const bytes = Buffer.from(s, 'base64')
+      // tag, varint length, bytes
+      expect(w.buf[0]).toBe(3)
+      expect(w.buf[1]).toBe(bytes.length)
+      expect(w.buf.subarray(2, w.pos).equals(bytes)).toBe(true)
+    }
+    expect(raw).toBeGreaterThan(70)
+    expect(raw).toBeLessThan(cases.length / 2)
   })
 
   it('a node’s presence views, updated as the ledger drops events, equal a full replay of what is left', () => {

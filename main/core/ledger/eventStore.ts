@@ -87,8 +87,13 @@ export class EventStore {
     this.writer.reset()
     writeRecord(this.writer, e, this.strings)
     const n = this.writer.pos
-    this.offset[slot] = this.alloc(n)
-    this.writer.buf.copy(this.arena, this.offset[slot], 0, n)
+    const at = this.alloc(n)
+    this.offset[slot] = at
+    // A record is a few dozen to a few hundred bytes: a plain loop beats Buffer#copy, which
+    // makes a view object per call.
+    const from = this.writer.buf
+    const arena = this.arena
+    for (let i = 0; i < n; i++) arena[at + i] = from[i]!
     this.svc[slot] = SERVICE_CODE.get(e.svc)!
     this.ts[slot] = e.ts
     const { actor, target } = actorAndTarget(e)
