@@ -45,10 +45,10 @@ describe('verify workers', () => {
     const w = new WorkerVerifier()
     open.push(w)
     const js = jobs()
-    const expected = await inlineVerifier.verifyBatch(js)
+    const expected = await inlineVerifier.verifyBatch(packJobs(js))
     expect([...expected]).toEqual([1, 0, 1, 0, 0, 0, 1])
-    expect([...(await w.verifyBatch(js))]).toEqual([...expected])
-    expect([...(await w.verifyBatch([]))]).toEqual([])
+    expect([...(await w.verifyBatch(packJobs(js)))]).toEqual([...expected])
+    expect([...(await w.verifyBatch(packJobs([])))]).toEqual([])
   })
 
   it('sizes to the machine', () => {

@@ -10,6 +10,7 @@ import type { MeshFoundVia, Trust, ZineExchangeView } from '../views'
 import type { Ledger } from '../ledger/ledger'
 import type { WorldMessage } from '../protocol/world'
 import type { RuntimeMessage } from '../protocol/runtimeMessage'
+import type { BatchSignatureChecker } from '../bus/control/verifyPool'
 
 export type TransportMode = 'mqtt' | 'gossip' | 'hybrid'
 
@@ -84,6 +85,11 @@ export interface MeshHost {
    * `ledger.add`. The full node routes it through its projection and event views.
    */
   store?(event: SyncEvent, trust: Trust): 'added' | 'duplicate' | 'rejected'
+  /**
+   * Checks batches of event signatures off the main thread (the node's verify workers); absent,
+   * every signature is checked inline during the merge.
+   */
+  readonly verifier?: BatchSignatureChecker
   /** Called after events from the mesh were offered to the ledger (for projections/views). */
   onMerged?(events: readonly MergedEvent[], source: MergeSource, peer: string): void
   /** Called for every zine exchange, both directions. */

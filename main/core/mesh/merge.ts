@@ -11,6 +11,7 @@ import { ed25519Verify, parseSignature, publicKeyBase64 } from '../protocol/cryp
 import type { Trust } from '../views'
 import { storeEvent, type MergedEvent, type MergeSource, type MeshHost } from './host'
 import type { MeshStats } from './stats'
+import type { VerifyJob } from '../bus/control/verifyWorkers'
 import { createZine, isSigned } from './wire'
 import { applyBulkPresence } from '../presence/bulkIntake'
 
@@ -35,10 +36,11 @@ export interface MergeReport {
  */
 const verdicts = new BoundedMemo<string, boolean>(100_000)
 
+const verdictKey = (digest: Buffer, e: SyncEvent, key: Uint8Array): string => `${digest.toString('base64')}|${e.sig}|${publicKeyBase64(key)}`
+
 function cachedVerify(e: SyncEvent, key: Uint8Array): boolean {
   const digest = eventSigningDigest(e)
-  const k = `${digest.toString('base64')}|${e.sig}|${publicKeyBase64(key)}`
-  return verdicts.get(k, () => {
+  return verdicts.get(verdictKey(digest, e, key), () => {
     const sig = parseSignature(e.sig ?? '')
     return !!sig && ed25519Verify(key, digest, sig)
   })
@@ -49,12 +51,47 @@ function cachedVerify(e: SyncEvent, key: Uint8Array): boolean {
  * when there is one — a carried key cannot speak for a bound name — else the key a hey-there or
  * chau carries, else the emitter's known (hearsay) key.
  */
+function trustKey(e: SyncEvent, host: MeshHost): Uint8Array | null {
+  const emitter = e.emitter ?? ''
+  return host.directory.boundKeyOf?.(emitter) ?? ((e.svc === 'hey-there' || e.svc === 'chau' ? carriedPublicKeyBytes(e) : null) ?? host.directory.publicKeyOf(emitter))
+}
+
 export function eventTrust(e: SyncEvent, host: MeshHost): Trust {
   if (!isSigned(e)) return 'unsigned'
-  const emitter = e.emitter ?? ''
-  const key = host.directory.boundKeyOf?.(emitter) ?? ((e.svc === 'hey-there' || e.svc === 'chau' ? carriedPublicKeyBytes(e) : null) ?? host.directory.publicKeyOf(emitter))
+  const key = trustKey(e, host)
   if (!key) return 'unknown-key'
   return cachedVerify(e, key) ? 'verified' : 'bad-signature'
+}
+
+/**
+ * Checks, on the host's verify workers, every signature of the batch that has no verdict yet,
+ * and remembers the verdicts, so the merge loop below finds them all and a large zine costs
+ * the main thread no Ed25519 work. Keys are resolved exactly as `eventTrust` resolves them, after
+ * the batch's own hey-theres are applied; a key that changes during the merge misses the memo
+ * and is checked there as before.
+ */
+async function prefetchVerdicts(host: MeshHost, events: readonly SyncEvent[]): Promise<void> {
+  const checker = host.verifier
+  if (!checker) return
+  const jobs: VerifyJob[] = []
+  const keys: string[] = []
+  const queued = new Set<string>()
+  for (const e of events) {
+    if (!isSigned(e)) continue
+    const key = trustKey(e, host)
+    if (!key) continue
+    const digest = eventSigningDigest(e)
+    const k = verdictKey(digest, e, key)
+    if (verdicts.has(k) || queued.has(k)) continue
+    const signature = parseSignature(e.sig ?? '')
+    if (!signature) continue // the merge loop records it as bad without a worker
+    queued.add(k)
+    keys.push(k)
+    jobs.push({ publicKey: key, message: digest, signature })
+  }
+  if (jobs.length === 0) return
+  const flags = await checker.verify(jobs)
+  keys.forEach((k, i) => verdicts.get(k, () => flags[i] === 1))
 }
 
 /**
@@ -79,6 +116,7 @@ export async function mergeEvents(host: MeshHost, events: readonly SyncEvent[], 
     trustOf: (e) => eventTrust(e, host),
     hasNewerHeyThere: (from, ts) => host.ledger.hasNewerHeyThere(from, ts)
   })
+  await prefetchVerdicts(host, events)
 
   const report: MergeReport = { added: 0, duplicate: 0, rejected: 0, badSignature: 0, unsigned: 0, unknownKey: 0, merged: [] }
   let sliceStart = performance.now()

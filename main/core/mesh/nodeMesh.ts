@@ -11,6 +11,7 @@ import type { MeshHost, TransportMode } from './host'
 import { Mesh, type MeshConfig } from './mesh'
 import type { HostPort } from './address'
 import { keepInMemory } from '../presence/personalityFilter'
+import { VerifyPool, type BatchSignatureChecker } from '../bus/control/verifyPool'
 
 export interface NodeMeshOptions {
   listen: HostPort
@@ -21,8 +22,9 @@ export interface NodeMeshOptions {
   config?: Partial<MeshConfig>
 }
 
-export function meshHostFor(node: NaraNode): MeshHost {
+export function meshHostFor(node: NaraNode, verifier?: BatchSignatureChecker): MeshHost {
   return {
+    verifier,
     self: { name: node.identity.name, id: node.identity.id, signer: node.identity.signer! },
     clock: node.clock,
     random: node.random,
@@ -43,6 +45,8 @@ export function meshHostFor(node: NaraNode): MeshHost {
 export class NodeMesh implements MeshAttachment {
   mesh: Mesh | null = null
   private bound: HostPort | null = null
+  /** Zines and sync pages are verified on every core; its threads exist only while busy. */
+  private verifyPool: VerifyPool | null = null
 
   constructor(private readonly opts: NodeMeshOptions) {}
 
@@ -61,7 +65,8 @@ export class NodeMesh implements MeshAttachment {
 
   async start(node: NaraNode): Promise<void> {
     if (this.mesh) return
-    this.mesh = new Mesh(meshHostFor(node), {
+    this.verifyPool = new VerifyPool()
+    this.mesh = new Mesh(meshHostFor(node, this.verifyPool), {
       listen: this.opts.listen,
       transport: this.opts.transport,
       scanCidr: this.opts.scanCidr,
@@ -104,7 +109,10 @@ export class NodeMesh implements MeshAttachment {
 
   async stop(): Promise<void> {
     const mesh = this.mesh
+    const pool = this.verifyPool
     this.mesh = null
+    this.verifyPool = null
     if (mesh) await mesh.stop()
+    await pool?.close()
   }
 }

@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os'
 import type { Result } from '../../result'
 import { Puller, Pusher } from './pipeline'
-import { inlineVerifier, WorkerVerifier, type BatchVerifier, type VerifyJob } from './verifyWorkers'
+import { inlineVerifier, packJobs, WorkerVerifier, type BatchVerifier, type PackedJobs, type VerifyJob } from './verifyWorkers'
 
 export interface IngestStages<Raw, E> {
   decode(raw: Raw): Result<E>
@@ -23,6 +23,11 @@ export interface IngestOptions<Raw, E> {
   stages: IngestStages<Raw, E>
   /** Verifier threads; 0 verifies on the main thread; 'auto' one per core of this machine. */
   workers?: number | 'auto'
+  /**
+   * Verifiers the caller owns instead (`workers` is then ignored): threads kept running from one
+   * pipeline to the next, as a node keeps its workers for its lifetime. `close` leaves them running.
+   */
+  verifiers?: readonly BatchVerifier[]
   /** Batches each verifier may hold queued (back-pressure bound). */
   queueCapacity?: number
   /** How many recent ids the dedupe stage remembers. */
@@ -56,7 +61,10 @@ export function machineVerifyWorkers(): number {
 export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): IngestPipeline<Raw> {
   const { stages } = opts
   const workers = opts.workers === 'auto' ? machineVerifyWorkers() : Math.max(0, Math.floor(opts.workers ?? 0))
-  const verifiers: BatchVerifier[] = workers === 0 ? [inlineVerifier] : Array.from({ length: workers }, () => new WorkerVerifier())
+  const owned = !opts.verifiers?.length
+  const verifiers: readonly BatchVerifier[] = opts.verifiers?.length
+    ? opts.verifiers
+    : workers === 0 ? [inlineVerifier] : Array.from({ length: workers }, () => new WorkerVerifier())
   const stats: IngestStats = { received: 0, verified: 0, duplicates: 0, added: 0, projected: 0, rejected: {}, blockedPushes: 0 }
   const reject = (reason: string, n = 1): void => {
     stats.rejected[reason] = (stats.rejected[reason] ?? 0) + n
@@ -103,11 +111,11 @@ export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): Inges
 
   interface Batch {
     events: E[]
-    jobs: VerifyJob[]
+    jobs: PackedJobs
   }
   const pusher = new Pusher<Batch>()
   // A worker gets its next batch while we apply its last results, so it never waits on us.
-  const inFlight = workers === 0 ? 1 : 2
+  const inFlight = verifiers[0] === inlineVerifier ? 1 : 2
   const capacity = Math.max(inFlight, opts.queueCapacity ?? 4)
   verifiers.forEach((v, i) => {
     pusher.addPuller(
@@ -145,14 +153,14 @@ export function createIngestPipeline<Raw, E>(opts: IngestOptions<Raw, E>): Inges
       }
       if (events.length === 0) return
       const before = pusher.stats.blocked
-      await pusher.push({ events, jobs })
+      await pusher.push({ events, jobs: packJobs(jobs) })
       stats.blockedPushes += pusher.stats.blocked - before
     },
     drain: () => pusher.idle(),
     stats: () => ({ ...stats, rejected: { ...stats.rejected } }),
     async close() {
       await pusher.idle()
-      await Promise.all(verifiers.map((v) => v.close()))
+      if (owned) await Promise.all(verifiers.map((v) => v.close()))
     }
   }
 }
