@@ -156,4 +156,66 @@ describe('security: per-peer tables stay bounded under a flood of random names',
     expect(all.get('a')).toBeUndefined()
     expect(all.get('b')).toBeDefined()
   })
+
+  it('Neighbourhood: under random touches, bindings and ageing it evicts exactly what the plain rule picks (stalest unbound, then stalest young bound, then stalest bound)', () => {
+    // The rule written the slow, obvious way: walk the recency lists in order.
+    class Model {
+      readonly records = new Map<string, { bound: boolean; firstSeenMs: number }>()
+      readonly unbound: string[] = []
+      readonly bound: string[] = []
+      readonly evicted: string[] = []
+      constructor(readonly max: number) {}
+      ensure(name: string, now: number) {
+        let r = this.records.get(name)
+        const order = r?.bound ? this.bound : this.unbound
+        if (order.includes(name)) order.splice(order.indexOf(name), 1)
+        order.push(name)
+        if (!r) {
+          this.makeRoom(now)
+          r = { bound: false, firstSeenMs: now }
+          this.records.set(name, r)
+        }
+        return r
+      }
+      bind(name: string, now: number) {
+        const r = this.ensure(name, now)
+        if (r.bound) return
+        r.bound = true
+        this.unbound.splice(this.unbound.indexOf(name), 1)
+        this.bound.push(name)
+      }
+      makeRoom(now: number) {
+        while (this.records.size >= this.max) {
+          const ok = (n: string): boolean => n !== 'me' && this.records.has(n)
+          const victim =
+            this.unbound.find(ok) ?? this.bound.find((n) => ok(n) && now - this.records.get(n)!.firstSeenMs < ESTABLISHED_AFTER_MS) ?? this.bound.find(ok)
+          if (victim === undefined) return
+          this.records.delete(victim)
+          for (const order of [this.unbound, this.bound]) if (order.includes(victim)) order.splice(order.indexOf(victim), 1)
+          this.evicted.push(victim)
+        }
+      }
+    }
+    const rnd = seededRandom(44)
+    const hood = new Neighbourhood('me', 40)
+    const model = new Model(40)
+    const evicted: string[] = []
+    hood.onEvict((n) => evicted.push(n))
+    let now = 1_768_800_000_000
+    for (let step = 0; step < 20_000; step++) {
+      now += rnd.intn(4) === 0 ? rnd.intn(20_000) : 0
+      const name = rnd.intn(10) === 0 ? 'me' : `n-${rnd.intn(120)}`
+      if (rnd.intn(3) === 0) {
+        hood.bindKey(name, testIdentity(name).publicKeyBase64, now)
+        model.bind(name, now)
+      } else {
+        hood.ensure(name, now)
+        model.ensure(name, now)
+      }
+      if (evicted.length !== model.evicted.length) expect({ step, evicted }).toEqual({ step, evicted: model.evicted })
+    }
+    expect(evicted).toEqual(model.evicted)
+    expect(evicted.length).toBeGreaterThan(1000)
+    expect(new Set(hood.names())).toEqual(new Set(model.records.keys()))
+  })
 })

@@ -69,6 +69,8 @@ export const MAX_NEIGHBOURS = 4096
  */
 export const ESTABLISHED_AFTER_MS = 60_000
 
+const isEstablished = (r: NeighbourRecord, nowMs: number): boolean => nowMs - r.firstSeenMs >= ESTABLISHED_AFTER_MS
+
 export class Neighbourhood {
   private readonly records = new Map<string, NeighbourRecord>()
   /**
@@ -78,6 +80,13 @@ export class Neighbourhood {
    */
   private readonly recency = new Set<string>()
   private readonly boundRecency = new Set<string>()
+  /**
+   * The bound names not yet established when last touched, in the same recency order: where
+   * room is made second. Kept apart so that finding the stalest of them does not walk every
+   * established peer (at a full table, that walk ran for each new name). A record only ever
+   * ages into being established, so names that have are dropped as the walk meets them.
+   */
+  private readonly youngBoundRecency = new Set<string>()
   private readonly keyCache = new Map<string, { b64: string; key: Buffer | null }>()
   private readonly idIndex = new Map<string, string>()
   private readonly evictListeners: Array<(name: string) => void> = []
@@ -123,6 +132,7 @@ export class Neighbourhood {
     const order = r?.keyBound ? this.boundRecency : this.recency
     order.delete(name)
     order.add(name)
+    if (r?.keyBound && this.youngBoundRecency.delete(name) && !isEstablished(r, nowMs)) this.youngBoundRecency.add(name)
     if (!r) {
       this.makeRoom(nowMs)
       r = {
@@ -146,19 +156,22 @@ export class Neighbourhood {
 
   private makeRoom(nowMs: number): void {
     while (this.records.size >= Math.max(1, this.maxRecords)) {
-      const victim =
-        this.oldestIn(this.recency) ??
-        this.oldestIn(this.boundRecency, (r) => nowMs - r.firstSeenMs < ESTABLISHED_AFTER_MS) ??
-        this.oldestIn(this.boundRecency)
+      const victim = this.oldestIn(this.recency) ?? this.oldestYoungBound(nowMs) ?? this.oldestIn(this.boundRecency)
       if (victim === undefined) return
       this.forget(victim)
     }
   }
 
-  private oldestIn(order: Set<string>, pick: (r: NeighbourRecord) => boolean = () => true): string | undefined {
-    for (const name of order) {
+  private oldestIn(order: Set<string>): string | undefined {
+    for (const name of order) if (name !== this.selfName && this.records.has(name)) return name
+    return undefined
+  }
+
+  private oldestYoungBound(nowMs: number): string | undefined {
+    for (const name of this.youngBoundRecency) {
       const r = this.records.get(name)
-      if (name !== this.selfName && r && pick(r)) return name
+      if (!r || isEstablished(r, nowMs)) this.youngBoundRecency.delete(name)
+      else if (name !== this.selfName) return name
     }
     return undefined
   }
@@ -178,6 +191,7 @@ export class Neighbourhood {
     r.keyBound = true
     this.recency.delete(name)
     this.boundRecency.add(name)
+    if (!isEstablished(r, nowMs)) this.youngBoundRecency.add(name)
     return 'bound'
   }
 
@@ -192,6 +206,7 @@ export class Neighbourhood {
     this.records.delete(name)
     this.recency.delete(name)
     this.boundRecency.delete(name)
+    this.youngBoundRecency.delete(name)
     this.keyCache.delete(name)
     if (r?.id && this.idIndex.get(r.id) === name) this.idIndex.delete(r.id)
     this.evictions++
