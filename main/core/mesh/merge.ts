@@ -91,6 +91,7 @@ async function prefetchVerdicts(host: MeshHost, events: readonly SyncEvent[]): P
   }
   if (jobs.length === 0) return
   const flags = await checker.verify(jobs)
+  // Remembered unless a concurrent merge got there first (with the same verdict).
   keys.forEach((k, i) => verdicts.get(k, () => flags[i] === 1))
 }
 

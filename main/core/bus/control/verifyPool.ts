@@ -70,7 +70,11 @@ export class VerifyPool implements BatchSignatureChecker {
         })
       )
       const out = new Uint8Array(jobs.length)
-      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0)
+      let at = 0
+      for (const p of parts) {
+        out.set(p, at)
+        at += p.length
+      }
       return out
     } finally {
       this.busy--
