@@ -10,6 +10,7 @@ import {
 } from '../main/core/protocol/crypto'
 import { base58Decode, base58Encode } from '../main/core/protocol/base58'
 import { loadVectors } from './support/vectors'
+import { seededRandom } from '../main/core/clock'
 
 describe('crypto primitives against identity vectors', () => {
   const identities = loadVectors('identity.json').cases.filter((c) => c.kind === 'hardware_identity')
@@ -40,6 +41,30 @@ describe('crypto primitives against identity vectors', () => {
     expect(decodeBase64Strict('abc')).toBeNull()
     expect(base58Decode('0OIl')).toBeNull()
     expect(ed25519Verify(Buffer.alloc(5), 'x', Buffer.alloc(64))).toBe(false)
+  })
+
+  it('accepts exactly the Base64 that encoding its own bytes gives back, and decodes it as Buffer does', () => {
+    const rnd = seededRandom(13)
+    const cases: string[] = ['', 'QQ==', 'QR==', 'QUI=', 'QUJ=', '====', 'Q===', 'QQ', 'QQ=']
+    for (let len = 1; len <= 66; len++) {
+      const b64 = Buffer.from(Array.from({ length: len }, () => rnd.intn(256))).toString('base64')
+      cases.push(b64, b64.replace(/=+$/, ''), `${b64}=`, `${b64} `, b64.replace(/\+/g, '-').replace(/\//g, '_'))
+      for (const c of ['A', '=', 'é', '\n', '/']) {
+        const at = rnd.intn(b64.length)
+        cases.push(b64.slice(0, at) + c + b64.slice(at + 1))
+      }
+    }
+    let accepted = 0
+    for (const s of cases) {
+      const canonical = Buffer.from(s, 'base64').toString('base64') === s
+      const raw = decodeBase64Strict(s)
+      expect(raw !== null, JSON.stringify(s)).toBe(canonical)
+      if (raw) {
+        accepted++
+        expect(raw.equals(Buffer.from(s, 'base64'))).toBe(true)
+      }
+    }
+    expect(accepted).toBeGreaterThan(66)
   })
 })
 

@@ -8,6 +8,7 @@
 import { PAYLOAD_KEY, payloadOf } from '../protocol/events'
 import type { Service, SyncEvent } from '../protocol/types'
 import type { StringTable } from './stringTable'
+import { canonicalBase64Length, decodeCanonicalBase64Into } from '../protocol/base64'
 
 /** How a field's string value is kept: shared through the table, or inline (one-off). */
 type FieldKind = 'shared' | 'inline' | 'value'
@@ -111,70 +112,22 @@ export class RecordWriter {
     this.pos += this.buf.write(s, this.pos, n, 'utf8')
   }
 
-  /**
-   * Writes `s` as raw bytes when it is canonical Base64 (standard alphabet, padded, no stray
-   * bits: exactly what encoding its bytes gives back), else writes nothing and returns false.
-   * Decoded here rather than by Buffer: one pass with no string or buffer made per call, on
-   * the path every stored signature takes.
-   */
+  /** Writes `s` as raw bytes when it is canonical Base64 (so it reads back as the same text), else returns false. */
   base64(s: string): boolean {
-    const len = s.length
-    if (len === 0 || len % 4 !== 0) return false
-    const pad = s.charCodeAt(len - 1) === 0x3d ? (s.charCodeAt(len - 2) === 0x3d ? 2 : 1) : 0
-    const n = (len / 4) * 3 - pad
+    const n = s === '' ? -1 : canonicalBase64Length(s)
+    if (n < 0) return false
     const start = this.pos
-    this.room(1 + 5 + n + 2)
-    const buf = this.buf
-    let at = start + 1
-    // The length prefix first (a varint of n), then the bytes.
-    for (let v = n; ; v = Math.floor(v / 0x80)) {
-      if (v < 0x80) {
-        buf[at++] = v
-        break
-      }
-      buf[at++] = (v % 0x80) | 0x80
+    this.byte(Tag.Base64)
+    this.varint(n)
+    this.room(n)
+    if (decodeCanonicalBase64Into(s, this.buf, this.pos) !== n) {
+      this.pos = start
+      return false
     }
-    const body = at
-    const quads = (len - pad) >> 2
-    for (let q = 0, i = 0; q < quads; q++, i += 4) {
-      const a = sextet(s.charCodeAt(i))
-      const b = sextet(s.charCodeAt(i + 1))
-      const c = sextet(s.charCodeAt(i + 2))
-      const d = sextet(s.charCodeAt(i + 3))
-      if ((a | b | c | d) & 0x40) return false
-      buf[at++] = (a << 2) | (b >> 4)
-      buf[at++] = ((b & 0x0f) << 4) | (c >> 2)
-      buf[at++] = ((c & 0x03) << 6) | d
-    }
-    if (pad > 0) {
-      const i = quads * 4
-      const a = sextet(s.charCodeAt(i))
-      const b = sextet(s.charCodeAt(i + 1))
-      if ((a | b) & 0x40) return false
-      buf[at++] = (a << 2) | (b >> 4)
-      if (pad === 1) {
-        const c = sextet(s.charCodeAt(i + 2))
-        if (c & 0x40 || (c & 0x03) !== 0) return false
-        buf[at++] = ((b & 0x0f) << 4) | (c >> 2)
-      } else if ((b & 0x0f) !== 0) return false
-    }
-    if (at - body !== n) return false
-    buf[start] = Tag.Base64
-    this.pos = at
+    this.pos += n
     return true
   }
 }
-
-/** Standard Base64 alphabet → 6-bit value; 0x40 marks every other ASCII code unit (padding included). */
-const SEXTETS = (() => {
-  const t = new Uint8Array(128).fill(0x40)
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-  for (let i = 0; i < 64; i++) t[alphabet.charCodeAt(i)] = i
-  return t
-})()
-
-/** The 6-bit value of a Base64 code unit, or 0x40 when it is not one. */
-const sextet = (c: number): number => (c < 128 ? SEXTETS[c]! : 0x40)
 
 function writeString(w: RecordWriter, s: string, kind: FieldKind, table: StringTable): void {
   if (s === '') return w.byte(Tag.Empty)

@@ -2,6 +2,7 @@
  * The one place that touches key material. Node's native crypto is ~100x faster than
  * tweetnacl for Ed25519 verification, so every hot path goes through here.
  */
+import { canonicalBase64Length, decodeCanonicalBase64Into } from './base64'
 import {
   createHmac,
   createPrivateKey,
@@ -132,8 +133,6 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array | strin
   }
 }
 
-const BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-
 /**
  * Strict, canonical standard Base64 with padding; null when not valid. Canonical means the
  * unused bits before the padding are zero (`…Bg==`, never `…Bh==`): otherwise one signature has
@@ -141,9 +140,10 @@ const BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}
  * Go's StdEncoding accepts the other spellings; its encoder never produces them.
  */
 export function decodeBase64Strict(text: string): Buffer | null {
-  if (!BASE64_STD.test(text)) return null
-  const raw = Buffer.from(text, 'base64')
-  return raw.toString('base64') === text ? raw : null
+  const n = canonicalBase64Length(text)
+  if (n < 0) return null
+  const raw = Buffer.allocUnsafe(n)
+  return decodeCanonicalBase64Into(text, raw, 0) === n ? raw : null
 }
 
 /** Verifies with a key in its wire form; a malformed key simply fails. Parses each key once. */
